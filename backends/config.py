@@ -24,7 +24,7 @@ _REQUIREMENTS: dict[str, tuple[str, str]] = {
     "asyncpg": ("asyncpg", "asyncpg"),
 }
 _SCHEMES = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql"}
-_KEYS = {"url", "async_driver", "sync_driver", "pool_size", "pool_timeout", "options"}
+_KEYS = {"url", "async_driver", "sync_driver", "pool_size", "pool_min_size", "pool_timeout", "options"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class DatabaseConfig:
     async_driver: str
     pool_size: int
     pool_timeout: float
+    # connections each pool opens when first used (pool_size is the most it opens)
+    pool_min_size: int = 0
     # vendor-specific: SQLite path/timeout/transaction_mode; PostgreSQL connection arguments
     options: dict[str, Any] = field(default_factory=dict)
     path: str = ""
@@ -110,6 +112,14 @@ def parse_database(alias: str, value: str | dict[str, Any]) -> DatabaseConfig:
     options: dict[str, Any] = dict(parse_qsl(parts.query))
     options.update(settings.get("options") or {})
     pool_size = _number(alias, "pool_size", settings.get("pool_size", options.pop("pool_size", 10)), int)
+    pool_min_size = _number(
+        alias, "pool_min_size", settings.get("pool_min_size", options.pop("pool_min_size", 0)), int
+    )
+    if pool_min_size > pool_size:
+        raise ImproperlyConfigured(
+            f"database {alias!r}: pool_min_size ({pool_min_size}) is larger than "
+            f"pool_size ({pool_size}), the most connections a pool opens"
+        )
     pool_timeout = _number(
         alias, "pool_timeout", settings.get("pool_timeout", options.pop("pool_timeout", 30.0)), float
     )
@@ -121,6 +131,7 @@ def parse_database(alias: str, value: str | dict[str, Any]) -> DatabaseConfig:
         "async_driver": _check_driver(alias, vendor, "async", settings.get("async_driver")),
         "pool_size": pool_size,
         "pool_timeout": pool_timeout,
+        "pool_min_size": pool_min_size,
         "options": options,
     }
     if vendor == "sqlite":

@@ -234,3 +234,28 @@ RELATION_MODELS = [
     Publisher, Writer, Tag, Book, Biography, Review, Chapter, Sticker, Shelf, ShelfEntry,
     Person, Membership,
 ]
+
+
+class Account(models.Model):
+    """For concurrent transfers: a balance that only transfers change."""
+
+    name = models.CharField(max_length=20, unique=True)
+    balance = models.IntegerField()
+
+    class Meta:
+        app_label = "tests"
+
+
+class Transfer(models.Model):
+    """The ledger of transfers, written in the transfer's transaction: every account's balance
+    must equal its opening balance plus what the ledger says came in minus what went out."""
+
+    source = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sent")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="received")
+    amount = models.IntegerField()
+
+    class Meta:
+        app_label = "tests"
+
+
+LEDGER_MODELS = [Account, Transfer]

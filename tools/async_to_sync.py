@@ -40,6 +40,7 @@ NAMES: dict[str, str] = {
     "__anext__": "__next__",
     "StopAsyncIteration": "StopIteration",
     "asynccontextmanager": "contextmanager",
+    "aclosing": "closing",
     "AsyncIterator": "Iterator",
     "AsyncGenerator": "Generator",
     # classes of the generated modules

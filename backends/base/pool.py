@@ -1,6 +1,6 @@
 """Connection pools for drivers that have none of their own (sqlite3, aiosqlite, the thread
-wrapper). Connections open lazily, up to ``size``; idle ones are reused last-in first-out so a
-small working set stays warm. A connection handed back inside a transaction is rolled back, and
+wrapper). The first acquire opens ``min_size`` connections; more open when needed, up to
+``size``. Idle ones are kept and reused last-in first-out so a small working set stays warm. A connection handed back inside a transaction is rolled back, and
 one that cannot be rolled back is closed and replaced later.
 """
 
@@ -23,11 +23,19 @@ def pool_timeout_error(alias: str, size: int, timeout: float) -> PoolTimeout:
 
 class SimpleSyncPool:
     def __init__(
-        self, connect: Callable[[], Any], *, alias: str, size: int, timeout: float
+        self,
+        connect: Callable[[], Any],
+        *,
+        alias: str,
+        size: int,
+        timeout: float,
+        min_size: int = 0,
     ) -> None:
         self._connect = connect
         self.alias = alias
         self.size = size
+        self.min_size = min_size
+        self._unfilled = min_size > 0
         self.timeout = timeout
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[Any] = []
@@ -38,6 +46,8 @@ class SimpleSyncPool:
         if not self._slots.acquire(timeout=self.timeout):
             raise pool_timeout_error(self.alias, self.size, self.timeout)
         try:
+            if self._unfilled:
+                self._fill()
             while True:
                 with self._lock:
                     conn = self._idle.pop() if self._idle else None
@@ -50,9 +60,18 @@ class SimpleSyncPool:
             self._slots.release()
             raise
 
+    def _fill(self) -> None:
+        with self._lock:
+            if not self._unfilled:
+                return
+            self._unfilled = False
+        extra = [self._connect() for _ in range(self.min_size)]
+        with self._lock:
+            self._idle[:0] = extra
+
     def release(self, conn: Any) -> None:
         try:
-            if not self._closed and conn.reset():
+            if not self._closed and len(self._idle) < self.size and conn.reset():
                 with self._lock:
                     self._idle.append(conn)
             else:
@@ -104,10 +123,13 @@ class SimpleAsyncPool:
         alias: str,
         size: int,
         timeout: float,
+        min_size: int = 0,
     ) -> None:
         self._connect = connect
         self.alias = alias
         self.size = size
+        self.min_size = min_size
+        self._unfilled = min_size > 0
         self.timeout = timeout
         self._slots = asyncio.Semaphore(size)
         self._idle: list[Any] = []
@@ -120,9 +142,18 @@ class SimpleAsyncPool:
         except TimeoutError:
             raise pool_timeout_error(self.alias, self.size, self.timeout) from None
         try:
+            if self._unfilled:
+                self._unfilled = False
+                for _ in range(self.min_size):
+                    self._idle.insert(0, await self._connect())
             while self._idle:
                 conn = self._idle.pop()
-                if await conn.is_usable():
+                try:
+                    usable = await conn.is_usable()
+                except BaseException:
+                    _close_in_background(conn)  # cancelled while asking: state unknown
+                    raise
+                if usable:
                     return conn
                 _close_in_background(conn)  # the server closed it while it was idle
             return await self._connect()
@@ -132,7 +163,7 @@ class SimpleAsyncPool:
 
     async def release(self, conn: Any) -> None:
         try:
-            if not self._closed and await conn.reset():
+            if not self._closed and len(self._idle) < self.size and await conn.reset():
                 self._idle.append(conn)
             else:
                 await conn.close()

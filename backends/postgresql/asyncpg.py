@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import select
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import asyncpg
 
-from orm.exceptions import InterfaceError
+from orm.exceptions import InterfaceError, OperationalError
 
 from ..base.connection import Params, Row
 from ..base.pool import pool_timeout_error
@@ -23,6 +25,23 @@ from .errors import translate
 # What asyncpg raises: server errors, misuse, protocol trouble, and socket errors it lets
 # through (TimeoutError, from command_timeout, is an OSError too).
 _ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+
+
+def failed_before_sending(error: BaseException) -> bool:
+    """Whether asyncpg refused to start the operation, so nothing reached the server.
+
+    asyncpg checks its state before it writes. A connection the server closed fails that check
+    in one of three ways, depending on how much of the closing asyncpg has read: the server's
+    "terminating connection" message only ("cannot switch to state ..."), the end of the
+    stream too ("connection is closed"), or so much that the pool has taken the connection
+    back ("... has been released back to the pool"). asyncpg has no public way to ask.
+    """
+    message = str(error)
+    if isinstance(error, asyncpg.InternalClientError):
+        return message.startswith("cannot switch to state")
+    if isinstance(error, asyncpg.InterfaceError):
+        return message.endswith(("connection is closed", "released back to the pool"))
+    return False
 
 
 def rowcount(status: str) -> int:
@@ -35,50 +54,56 @@ def rowcount(status: str) -> int:
 class AsyncpgConnection:
     """The async connection interface over one asyncpg connection (or pool proxy)."""
 
-    def __init__(self, raw: Any, dialect: PostgreSQLDialect, alias: str) -> None:
+    def __init__(
+        self, raw: Any, dialect: PostgreSQLDialect, alias: str, pool: AsyncpgPool | None = None
+    ) -> None:
         self._raw = raw
         self.dialect = dialect
         self.alias = alias
         self._finalize = dialect.finalize_sql
         self._broken = False
+        self._pool = pool  # where a connection found dead before use is replaced
 
     @property
     def raw(self) -> Any:
         return self._raw
 
     async def execute(self, sql: str, params: Params = ()) -> int:
+        sql = self._finalize(sql)
         try:
-            status = await self._raw.execute(self._finalize(sql), *params)
+            status = await self._raw.execute(sql, *params)
         except _ERRORS as e:
-            self._note_failure(e)
-            raise translate(e) from e
+            status = await self._on_failure(e, "execute", sql, *params)
         return rowcount(status)
 
     async def execute_many(self, sql: str, param_list: Sequence[Params]) -> None:
+        sql = self._finalize(sql)
         try:
-            await self._raw.executemany(self._finalize(sql), param_list)
+            await self._raw.executemany(sql, param_list)
         except _ERRORS as e:
-            self._note_failure(e)
-            raise translate(e) from e
+            await self._on_failure(e, "executemany", sql, param_list)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        sql = self._finalize(sql)
         try:
-            return await self._raw.fetch(self._finalize(sql), *params)
+            return await self._raw.fetch(sql, *params)
         except _ERRORS as e:
-            self._note_failure(e)
-            raise translate(e) from e
+            return await self._on_failure(e, "fetch", sql, *params)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        sql = self._finalize(sql)
         try:
-            return await self._raw.fetchrow(self._finalize(sql), *params)
+            return await self._raw.fetchrow(sql, *params)
         except _ERRORS as e:
-            self._note_failure(e)
-            raise translate(e) from e
+            return await self._on_failure(e, "fetchrow", sql, *params)
 
     async def fetch_described(self, sql: str, params: Params = ()) -> tuple[list[str], list[Row]]:
         sql = self._finalize(sql)
         try:
-            rows = await self._raw.fetch(sql, *params)
+            try:
+                rows = await self._raw.fetch(sql, *params)
+            except _ERRORS as e:
+                rows = await self._on_failure(e, "fetch", sql, *params)
             if rows:
                 return list(rows[0].keys()), rows
             statement = await self._raw.prepare(sql)  # no row to read the names from
@@ -92,33 +117,79 @@ class AsyncpgConnection:
 
         Cursor.fetch(n) hands over a chunk as one list; iterating the cursor with ``prefetch``
         would cost an await per row. A portal lives in a transaction; outside one, the stream
-        opens its own and ends it when the stream ends or is closed. asyncpg has no public way
-        to close a portal early, so inside the caller's transaction it stays open (idle) until
-        that transaction ends.
+        opens its own and ends it when the stream ends, fails or is closed. asyncpg has no
+        public way to close a portal early, so inside the caller's transaction it stays open
+        (idle) until that transaction ends.
+
+        A stream interrupted by a cancellation does not touch the connection again: a cancelled
+        fetch may still be under way, and the pool's reset rolls back or drops the connection.
         """
+        own_transaction = not self._raw.is_in_transaction()
+        if own_transaction:
+            await self.execute("BEGIN")  # may replace a connection found dead
         raw = self._raw
-        own_transaction = not raw.is_in_transaction()
         try:
-            try:
-                if own_transaction:
-                    await raw.execute("BEGIN")
-                cursor = await raw.cursor(self._finalize(sql), *params)
-                while True:
-                    rows = await cursor.fetch(chunk_size)
-                    if rows:
-                        yield rows
-                    if len(rows) < chunk_size:  # a short chunk is the last: no extra fetch
-                        return
-            finally:
-                # COMMIT also ends a failed transaction (the server rolls it back).
-                if own_transaction and raw.is_in_transaction():
-                    await raw.execute("COMMIT")
+            cursor = await raw.cursor(self._finalize(sql), *params)
+            while True:
+                rows = await cursor.fetch(chunk_size)
+                if rows:
+                    yield rows
+                if len(rows) < chunk_size:  # a short chunk is the last: no extra fetch
+                    break
+        except GeneratorExit:  # closed by its reader between two chunks: the connection is idle
+            if own_transaction:
+                await self._end_own_transaction(raw, "COMMIT")
+            raise
+        except _ERRORS as e:
+            self._note_failure(e)
+            if own_transaction and not self._broken:
+                with contextlib.suppress(*_ERRORS):
+                    await raw.execute("ROLLBACK")
+            raise translate(e) from e
+        if own_transaction:
+            await self._end_own_transaction(raw, "COMMIT")
+
+    async def _end_own_transaction(self, raw: Any, sql: str) -> None:
+        try:
+            await raw.execute(sql)
         except _ERRORS as e:
             self._note_failure(e)
             raise translate(e) from e
 
     def in_transaction(self) -> bool:
         return self._raw.is_in_transaction()
+
+    async def _on_failure(self, error: BaseException, method: str, *args: Any) -> Any:
+        """Run the call again on a live connection if this one was found dead before anything
+        was sent and held no transaction; otherwise raise the error, translated.
+
+        This is not a retry of a statement: the server never saw it. A connection that held a
+        transaction is never replaced, since its work is lost with it.
+        """
+        pool = self._pool
+        attempts = pool.size + 1 if pool is not None else 0
+        while attempts and failed_before_sending(error) and not self._in_transaction_or_unknown():
+            attempts -= 1
+            assert pool is not None
+            self._raw = await pool.replace(self._raw)
+            try:
+                return await getattr(self._raw, method)(*args)
+            except _ERRORS as e:
+                error = e
+        self._note_failure(error)
+        if failed_before_sending(error):
+            lost = "; its open transaction is lost" if self._in_transaction_or_unknown() else ""
+            raise OperationalError(
+                f"the connection to database {self.alias!r} was closed by the server "
+                f"({error}){lost}"
+            ) from error
+        raise translate(error) from error
+
+    def _in_transaction_or_unknown(self) -> bool:
+        try:
+            return bool(self._raw.is_in_transaction())
+        except asyncpg.InterfaceError:  # taken back by the pool: assume the worst
+            return True
 
     def _note_failure(self, error: BaseException) -> None:
         # A server error (a constraint, a syntax error) leaves the connection usable; a lost
@@ -157,6 +228,22 @@ class _PoolConnection(asyncpg.Connection):
     def get_reset_query(self) -> str:
         return ""
 
+    def has_unread_input(self) -> bool:
+        """Whether the server sent something the event loop has not read yet.
+
+        An idle pooled connection is owed nothing; input there is the server closing it (a
+        restart, pg_terminate_backend) before the loop has noticed. One ``select()``, no wait.
+        """
+        transport = getattr(self, "_transport", None)
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is None:
+            return False
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
 
 class AsyncpgPool:
     """asyncpg's own pool, created on the first acquire (creating it needs a running loop)."""
@@ -169,10 +256,12 @@ class AsyncpgPool:
         alias: str,
         size: int,
         timeout: float,
+        min_size: int = 0,
     ) -> None:
         self.dialect = dialect
         self.alias = alias
         self.size = size
+        self.min_size = min_size
         self.timeout = timeout
         server_settings = {**kwargs.get("server_settings", {}), "timezone": "UTC"}
         self._kwargs = {**kwargs, "server_settings": server_settings}
@@ -188,7 +277,7 @@ class AsyncpgPool:
                 raise InterfaceError(f"the pool of database {self.alias!r} is closed")
             if self._pool is None:
                 pool = asyncpg.create_pool(
-                    min_size=0,  # so initializing connects nothing
+                    min_size=self.min_size,
                     max_size=self.size,
                     connection_class=_PoolConnection,
                     **self._kwargs,
@@ -199,13 +288,41 @@ class AsyncpgPool:
 
     async def acquire(self) -> AsyncpgConnection:
         pool = self._pool or await self._create()
+        raw = await self._checkout(pool)
+        if raw.has_unread_input():
+            raw = await self.replace(raw)
+        return AsyncpgConnection(raw, self.dialect, self.alias, self)
+
+    async def _checkout(self, pool: asyncpg.Pool) -> Any:
         try:
-            raw = await pool.acquire(timeout=self.timeout)
+            return await pool.acquire(timeout=self.timeout)
         except TimeoutError:  # before OSError, of which it is a subclass
             raise pool_timeout_error(self.alias, self.size, self.timeout) from None
+        except OSError as e:  # the socket could not connect; asyncpg lets this through as is
+            reason = os.strerror(e.errno) if e.errno else str(e)
+            where = f"{self._kwargs.get('host') or 'localhost'}:{self._kwargs.get('port') or 5432}"
+            raise OperationalError(
+                f"connection to database {self.alias!r} at {where} failed: {reason}"
+            ) from e
         except _ERRORS as e:  # connecting failed: asyncpg raises at once
             raise translate(e) from e
-        return AsyncpgConnection(raw, self.dialect, self.alias)
+
+    async def replace(self, dead: Any) -> Any:
+        """Give back a connection found dead before use; take one that is not.
+
+        Each round terminates one dead connection, so at most ``size`` rounds find another.
+        """
+        pool = self._pool
+        assert pool is not None
+        for _ in range(self.size + 1):
+            with contextlib.suppress(asyncpg.InterfaceError):
+                dead.terminate()
+            await pool.release(dead)
+            raw = await self._checkout(pool)
+            if not raw.has_unread_input():
+                return raw
+            dead = raw
+        raise OperationalError(f"no live connection could be had from the pool of {self.alias!r}")
 
     def status(self) -> dict[str, int]:
         """Connections open (idle and in use) and idle, for monitoring and tests."""

@@ -110,6 +110,7 @@ class PostgreSQLBackend:
             self.sync_dialect,
             alias=cfg.alias,
             size=cfg.pool_size,
+            min_size=cfg.pool_min_size,
             timeout=cfg.pool_timeout,
         )
 
@@ -117,16 +118,22 @@ class PostgreSQLBackend:
         """The async driver's pool; it connects nothing until its first acquire."""
         cfg = self.config
         sizing: dict[str, Any] = {
-            "alias": cfg.alias, "size": cfg.pool_size, "timeout": cfg.pool_timeout
+            "alias": cfg.alias,
+            "size": cfg.pool_size,
+            "min_size": cfg.pool_min_size,
+            "timeout": cfg.pool_timeout,
         }
         if cfg.async_driver == "asyncpg":
             from .asyncpg import AsyncpgPool
 
             return AsyncpgPool(self.asyncpg_kwargs, self.async_dialect, **sizing)
         if cfg.async_driver == "psycopg":
-            from .psycopg_async import PsycopgAsyncPool
+            from .psycopg_async import PsycopgAsyncConnection
 
-            return PsycopgAsyncPool(self.psycopg_kwargs, self.async_dialect, **sizing)
+            def connect_async() -> Any:
+                return PsycopgAsyncConnection.connect(self.psycopg_kwargs, self.async_dialect, cfg.alias)
+
+            return SimpleAsyncPool(connect_async, **sizing)
 
         from ..threaded import ThreadedAsyncConnection
         from .psycopg import PsycopgConnection

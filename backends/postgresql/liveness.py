@@ -1,9 +1,12 @@
 """Whether a pooled psycopg connection is still alive, without a round trip.
 
 A connection the server closed while it sat idle in the pool (a restart, pg_terminate_backend,
-an idle timeout) has something to read: the server's last message and the end of the stream.
-An alive idle connection normally has nothing (or only NOTIFY messages). One ``select()`` with
-no wait tells which; only then libpq reads what is there and reports the connection's status.
+an idle timeout) has something to read: the server's last message ("terminating connection
+...") and then the end of the stream. The two may arrive apart, so a connection that has
+anything to read is not trusted: an idle pooled connection is owed nothing by the server. The
+one exception would be NOTIFY messages for a session that ran LISTEN; the ORM never does, and a
+user who LISTENs on a pooled connection loses that connection on its next checkout, which is
+safe. One ``select()`` with no wait tells which.
 """
 
 from __future__ import annotations
@@ -12,21 +15,13 @@ import select
 from typing import Any
 
 import psycopg
-from psycopg import pq
 
 
 def is_dead(raw: Any) -> bool:
     if raw.closed or raw.broken:
         return True
-    pgconn = raw.pgconn
     try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        readable, _, _ = select.select([raw.pgconn.socket], [], [], 0)
     except (OSError, ValueError, psycopg.OperationalError):
         return True
-    if not readable:
-        return False
-    try:
-        pgconn.consume_input()
-    except psycopg.OperationalError:
-        return True
-    return bool(pgconn.status != pq.ConnStatus.OK)
+    return bool(readable)

@@ -9,6 +9,8 @@ names) live here.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,6 +37,9 @@ IDLE = TransactionStatus.IDLE
 # SET only when needed: most servers already default to UTC, and a startup option
 # ("-c TimeZone=UTC") would be refused by poolers such as PgBouncer.
 TIME_ZONE_SQL = "SET TIME ZONE 'UTC'"
+
+# How often a waiting acquire looks whether connecting has failed (see PsycopgPool._getconn).
+CONNECT_CHECK_INTERVAL = 0.05
 
 _cursor_names = itertools.count()  # next() on a count is atomic under the GIL
 
@@ -192,19 +197,24 @@ class PsycopgPool:
         alias: str,
         size: int,
         timeout: float,
+        min_size: int = 0,
     ) -> None:
         self.dialect = dialect
         self.alias = alias
         self.size = size
+        self.min_size = min_size
         self.timeout = timeout
         # Why the last connection attempt failed, if it did (see _recording_class).
         self.connect_error: psycopg.Error | None = None
-        # Opened at once: the backend creates the sync pool on first use only. min_size 0
-        # connects nothing up front, and idle connections are closed after max_idle.
+        self._out = 0  # connections handed out and not yet released
+        self._lock = threading.Lock()
+        # Opened at once: the backend creates the sync pool on first use only. It connects
+        # min_size connections in the background, and closes idle ones above that after
+        # max_idle.
         self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
             connection_class=_recording_class(self),
             kwargs=connect_options(kwargs),
-            min_size=0,
+            min_size=min_size,
             max_size=size,
             timeout=timeout,
             configure=configure,
@@ -215,20 +225,37 @@ class PsycopgPool:
     def acquire(self) -> PsycopgConnection:
         # Connections the server closed while they were idle are dropped, not handed out.
         for _ in range(self.size + 1):
-            try:
-                raw = self._pool.getconn()
-            except psycopg_pool.PoolTimeout:
-                error = self.connect_error
-                if error is not None:
-                    raise translate(error) from error
-                raise pool_timeout_error(self.alias, self.size, self.timeout) from None
-            except psycopg.Error as e:  # e.g. the pool is closed
-                raise translate(e) from e
+            raw = self._getconn()
             if not is_dead(raw):
+                with self._lock:
+                    self._out += 1
                 return PsycopgConnection(raw, self.dialect, self.alias)
             raw.close()
             self._pool.putconn(raw)
         raise translate(psycopg.OperationalError("no live connection could be had from the pool"))
+
+    def _getconn(self) -> Any:
+        """psycopg_pool's getconn, except that a refused connection is reported at once.
+
+        psycopg_pool connects in the background and retries for minutes, so a getconn() that
+        waits for the first connection of a pool whose server refuses it would wait the whole
+        pool_timeout. Waiting in short rounds lets acquire() give up as soon as connecting
+        failed and no connection is out that could come back.
+        """
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return self._pool.getconn(timeout=max(min(left, CONNECT_CHECK_INTERVAL), 0.0))
+            except psycopg_pool.PoolTimeout:
+                error = self.connect_error
+                out_of_time = time.monotonic() >= deadline
+                if error is not None and (out_of_time or self._out == 0):
+                    raise translate(error) from error
+                if out_of_time:
+                    raise pool_timeout_error(self.alias, self.size, self.timeout) from None
+            except psycopg.Error as e:  # e.g. the pool is closed
+                raise translate(e) from e
 
     def status(self) -> dict[str, int]:
         """Connections open (idle and in use) and idle, for monitoring and tests."""
@@ -238,6 +265,8 @@ class PsycopgPool:
 
     def release(self, conn: PsycopgConnection) -> None:
         raw = conn.raw
+        with self._lock:
+            self._out -= 1
         if not conn.reset():
             raw.close()  # the pool drops a closed connection and connects anew when needed
         self._pool.putconn(raw)

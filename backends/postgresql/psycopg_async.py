@@ -1,19 +1,20 @@
 """PostgreSQL through psycopg 3's asyncio API: the same connection as ``psycopg.py``, awaited.
 
-The pool is psycopg_pool's AsyncConnectionPool, created without I/O and opened on the first
-acquire, so building the backend needs no event loop.
+Pooled by the ORM's own SimpleAsyncPool, not psycopg_pool's AsyncConnectionPool: on Python 3.11
+the latter can hand a connection to a task that was cancelled while it waited (the task then
+runs on as if never cancelled) or lose a connection to such a task, and it reports a refused
+connection only after pool_timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import psycopg
-import psycopg_pool
 
 from ..base.connection import Params, Row
-from ..base.pool import pool_timeout_error
 from .dialect import PostgreSQLDialect
 from .errors import translate
 from .liveness import is_dead
@@ -44,9 +45,30 @@ class PsycopgAsyncConnection:
         self._finalize = dialect.finalize_sql
         self._cursor = raw.cursor()
 
+    @classmethod
+    async def connect(
+        cls, kwargs: dict[str, Any], dialect: PostgreSQLDialect, alias: str
+    ) -> PsycopgAsyncConnection:
+        try:
+            raw = await psycopg.AsyncConnection.connect(**connect_options(kwargs))
+        except psycopg.Error as e:
+            raise translate(e) from e
+        try:
+            await configure(raw)
+        except BaseException as e:
+            await raw.close()
+            if isinstance(e, psycopg.Error):
+                raise translate(e) from e
+            raise
+        return cls(raw, dialect, alias)
+
     @property
     def raw(self) -> psycopg.AsyncConnection[Any]:
         return self._raw
+
+    async def is_usable(self) -> bool:
+        """False when the server closed the connection while it was idle (no round trip)."""
+        return not is_dead(self._raw)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
@@ -86,24 +108,35 @@ class PsycopgAsyncConnection:
 
     async def stream(self, sql: str, params: Params, chunk_size: int) -> AsyncIterator[list[Row]]:
         # As PsycopgConnection.stream: a server-side cursor, in a transaction of its own if
-        # none is open.
+        # none is open. A cancellation leaves the connection alone, as in AsyncpgConnection.
         own_transaction = not self.in_transaction()
         cursor = self._raw.cursor(name=cursor_name())
         try:
-            try:
-                if own_transaction:
-                    await self._raw.execute("BEGIN")
-                await cursor.execute(self._finalize(sql), params)
-                while True:
-                    rows = await cursor.fetchmany(chunk_size)
-                    if rows:
-                        yield rows
-                    if len(rows) < chunk_size:
-                        return
-            finally:
-                await cursor.close()
-                if own_transaction and self.in_transaction():
-                    await self._raw.execute("COMMIT")
+            if own_transaction:
+                await self._raw.execute("BEGIN")
+            await cursor.execute(self._finalize(sql), params)
+            while True:
+                rows = await cursor.fetchmany(chunk_size)
+                if rows:
+                    yield rows
+                if len(rows) < chunk_size:
+                    break
+        except GeneratorExit:  # closed by its reader between two chunks: the connection is idle
+            await self._end_stream(cursor, own_transaction)
+            raise
+        except psycopg.Error as e:
+            if not (self._raw.closed or self._raw.broken):
+                with contextlib.suppress(psycopg.Error):
+                    await self._end_stream(cursor, own_transaction)
+            raise translate(e) from e
+        await self._end_stream(cursor, own_transaction)
+
+    async def _end_stream(self, cursor: psycopg.AsyncServerCursor[Any], own_transaction: bool) -> None:
+        try:
+            await cursor.close()
+            # COMMIT also ends a failed transaction (the server rolls it back).
+            if own_transaction and self.in_transaction():
+                await self._raw.execute("COMMIT")
         except psycopg.Error as e:
             raise translate(e) from e
 
@@ -124,87 +157,3 @@ class PsycopgAsyncConnection:
 
     async def close(self) -> None:
         await self._raw.close()
-
-
-class PsycopgAsyncPool:
-    """The async pool over psycopg_pool's AsyncConnectionPool."""
-
-    def __init__(
-        self,
-        kwargs: dict[str, Any],
-        dialect: PostgreSQLDialect,
-        *,
-        alias: str,
-        size: int,
-        timeout: float,
-    ) -> None:
-        self.dialect = dialect
-        self.alias = alias
-        self.size = size
-        self.timeout = timeout
-        self.connect_error: psycopg.Error | None = None
-        self._opened = False
-        self._pool: psycopg_pool.AsyncConnectionPool[Any] = psycopg_pool.AsyncConnectionPool(
-            connection_class=_recording_class(self),
-            kwargs=connect_options(kwargs),
-            min_size=0,
-            max_size=size,
-            timeout=timeout,
-            configure=configure,
-            name=f"orm-{alias}",
-            open=False,
-        )
-
-    async def acquire(self) -> PsycopgAsyncConnection:
-        if not self._opened:
-            # open() may run twice when first acquires race; psycopg_pool allows that.
-            await self._pool.open()
-            self._opened = True
-        # Connections the server closed while they were idle are dropped, not handed out.
-        for _ in range(self.size + 1):
-            try:
-                raw = await self._pool.getconn()
-            except psycopg_pool.PoolTimeout:
-                error = self.connect_error
-                if error is not None:
-                    raise translate(error) from error
-                raise pool_timeout_error(self.alias, self.size, self.timeout) from None
-            except psycopg.Error as e:
-                raise translate(e) from e
-            if not is_dead(raw):
-                return PsycopgAsyncConnection(raw, self.dialect, self.alias)
-            await raw.close()
-            await self._pool.putconn(raw)
-        raise translate(psycopg.OperationalError("no live connection could be had from the pool"))
-
-    def status(self) -> dict[str, int]:
-        """Connections open (idle and in use) and idle, for monitoring and tests."""
-        stats = self._pool.get_stats()
-        size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
-        return {"size": self.size, "idle": idle, "in_use": size - idle}
-
-    async def release(self, conn: PsycopgAsyncConnection) -> None:
-        raw = conn.raw
-        if not await conn.reset():
-            await raw.close()
-        await self._pool.putconn(raw)
-
-    async def close(self) -> None:
-        await self._pool.close()
-
-
-def _recording_class(pool: PsycopgAsyncPool) -> type[psycopg.AsyncConnection[Any]]:
-    """As in ``psycopg.py``: keep the reason connecting failed, which PoolTimeout would hide."""
-
-    class RecordingAsyncConnection(psycopg.AsyncConnection):
-        @classmethod
-        async def connect(cls, *args: Any, **kwargs: Any) -> Any:
-            try:
-                conn = await super().connect(*args, **kwargs)
-            except psycopg.Error as e:
-                pool.connect_error = e
-                raise
-            pool.connect_error = None
-            return conn
-
-    return RecordingAsyncConnection

@@ -1,7 +1,11 @@
 """SQLite through aiosqlite: the default async driver for SQLite.
 
 aiosqlite runs each connection in a thread of its own; this module only adapts its API to the
-ORM's async connection interface and maps its errors.
+ORM's async connection interface and maps its errors. A call whose task is cancelled goes on in
+that thread (or is still queued for it), and aiosqlite's thread keeps the last result it
+produced, an open statement included, until its next call. Such a statement holds a read
+snapshot, on which the connection's next BEGIN IMMEDIATE fails at once with "database is
+locked". So a connection remembers that a call was interrupted, and is not reused.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class AiosqliteConnection:
         self.dialect = dialect
         self.alias = alias
         self._finalize = dialect.finalize_sql
+        self._interrupted = False
 
     @classmethod
     async def connect(
@@ -38,7 +43,7 @@ class AiosqliteConnection:
             for name, nargs, fn in [*FUNCTIONS, *TEMPORAL_FUNCTIONS]:
                 await raw.create_function(name, nargs, fn, deterministic=True)
             for statement in connection_setup_statements(params):
-                await raw.execute(statement)
+                await raw.execute_fetchall(statement)  # read to the end: no statement left open
         except BaseException as e:
             await raw.close()
             if isinstance(e, sqlite3.Error):
@@ -55,6 +60,9 @@ class AiosqliteConnection:
             cursor = await self._raw.execute(self._finalize(sql), params)
         except sqlite3.Error as e:
             raise translate(e) from e
+        except BaseException:
+            self._interrupted = True
+            raise
         count = cursor.rowcount
         await cursor.close()
         return count
@@ -64,6 +72,9 @@ class AiosqliteConnection:
             cursor = await self._raw.executemany(self._finalize(sql), param_list)
         except sqlite3.Error as e:
             raise translate(e) from e
+        except BaseException:
+            self._interrupted = True
+            raise
         await cursor.close()
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
@@ -71,6 +82,9 @@ class AiosqliteConnection:
             return list(await self._raw.execute_fetchall(self._finalize(sql), params))
         except sqlite3.Error as e:
             raise translate(e) from e
+        except BaseException:
+            self._interrupted = True
+            raise
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
@@ -81,12 +95,18 @@ class AiosqliteConnection:
             cursor = await self._raw.execute(self._finalize(sql), params)
         except sqlite3.Error as e:
             raise translate(e) from e
+        except BaseException:
+            self._interrupted = True
+            raise
         try:
             if cursor.description is None:
                 return [], []
             return [d[0] for d in cursor.description], list(await cursor.fetchall())
         except sqlite3.Error as e:
             raise translate(e) from e
+        except BaseException:
+            self._interrupted = True
+            raise
         finally:
             await cursor.close()
 
@@ -95,12 +115,18 @@ class AiosqliteConnection:
             cursor = await self._raw.execute(self._finalize(sql), params)
         except sqlite3.Error as e:
             raise translate(e) from e
+        except BaseException:
+            self._interrupted = True
+            raise
         try:
             while True:
                 try:
                     rows = await cursor.fetchmany(chunk_size)
                 except sqlite3.Error as e:
                     raise translate(e) from e
+                except BaseException:
+                    self._interrupted = True
+                    raise
                 if not rows:
                     return
                 yield list(rows)
@@ -115,6 +141,10 @@ class AiosqliteConnection:
 
     async def reset(self) -> bool:
         try:
+            if self._interrupted:
+                # The interrupted call may still run, or hold on to its statement, in
+                # aiosqlite's thread: the connection's state is unknown, so it is dropped.
+                return False
             if self._raw.in_transaction:
                 await self._raw.execute("ROLLBACK")
             return True

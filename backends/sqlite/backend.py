@@ -34,6 +34,7 @@ class SQLiteBackend:
             lambda: SQLite3Connection.connect(self.params, self.sync_dialect, cfg.alias),
             alias=cfg.alias,
             size=cfg.pool_size,
+            min_size=cfg.pool_min_size,
             timeout=cfg.pool_timeout,
         )
 
@@ -54,4 +55,10 @@ class SQLiteBackend:
                     lambda: SQLite3Connection.connect(self.params, self.async_dialect, cfg.alias),
                     name=f"orm-sqlite3-{cfg.alias}",
                 )
-        return SimpleAsyncPool(connect, alias=cfg.alias, size=cfg.pool_size, timeout=cfg.pool_timeout)
+        return SimpleAsyncPool(
+            connect,
+            alias=cfg.alias,
+            size=cfg.pool_size,
+            min_size=cfg.pool_min_size,
+            timeout=cfg.pool_timeout,
+        )

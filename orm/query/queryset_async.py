@@ -8,6 +8,7 @@ lives in shared helpers, so the two worlds run the same code.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from ..connection_async import aconnection
@@ -75,12 +76,16 @@ class AsyncQuerySetMethods(BaseQuerySet[Any]):
         async with aconnection(self.db) as conn:
             compiled = self._compile_select(conn.dialect)
             make = compiled.make
-            async for rows in conn.stream(compiled.sql, compiled.params, chunk_size or 2000):
-                objs = [make(row) for row in rows]
-                if lookups:  # one prefetch per chunk, as Django does
-                    await aprefetch_related_objects(objs, *lookups)
-                for obj in objs:
-                    yield obj
+            # Closed here, before the connection goes back to the pool: a stream left for the
+            # garbage collector would end its cursor later, on the connection's next user.
+            stream = conn.stream(compiled.sql, compiled.params, chunk_size or 2000)
+            async with aclosing(stream) as chunks:
+                async for rows in chunks:
+                    objs = [make(row) for row in rows]
+                    if lookups:  # one prefetch per chunk, as Django does
+                        await aprefetch_related_objects(objs, *lookups)
+                    for obj in objs:
+                        yield obj
 
     async def aget(self, *args: Any, **kwargs: Any) -> Any:
         """The single object matching the conditions; DoesNotExist or

@@ -8,6 +8,7 @@ lives in shared helpers, so the two worlds run the same code.
 """
 from __future__ import annotations
 from collections.abc import Iterator, Iterable, Sequence
+from contextlib import closing
 from typing import Any
 from ..connection_sync import connection
 from ..deletion_sync import delete_queryset
@@ -62,12 +63,14 @@ class SyncQuerySetMethods(BaseQuerySet[Any]):
         with connection(self.db) as conn:
             compiled = self._compile_select(conn.dialect)
             make = compiled.make
-            for rows in conn.stream(compiled.sql, compiled.params, chunk_size or 2000):
-                objs = [make(row) for row in rows]
-                if lookups:
-                    prefetch_related_objects(objs, *lookups)
-                for obj in objs:
-                    yield obj
+            stream = conn.stream(compiled.sql, compiled.params, chunk_size or 2000)
+            with closing(stream) as chunks:
+                for rows in chunks:
+                    objs = [make(row) for row in rows]
+                    if lookups:
+                        prefetch_related_objects(objs, *lookups)
+                    for obj in objs:
+                        yield obj
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """The single object matching the conditions; DoesNotExist or

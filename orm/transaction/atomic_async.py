@@ -9,7 +9,7 @@ from types import TracebackType
 
 from ..connection_async import arelease
 from ..connections import get_database
-from ..exceptions import TransactionManagementError
+from ..exceptions import DatabaseError, TransactionManagementError
 from .state import (
     Entry,
     TransactionState,
@@ -80,7 +80,9 @@ class AsyncAtomicMethods:
             raise TransactionManagementError("atomic block exited without being entered")
         entry = state.entries.pop()
         if entry.savepoint is None:
-            await _afinish_outermost(state, exc_type is None and not state.rollback_only)
+            await _afinish_outermost(
+                state, exc_type is None and not state.rollback_only, failed=exc_type is not None
+            )
         elif entry.savepoint is False:
             if exc_type is not None:
                 # No savepoint to return to: the enclosing block has to roll back.
@@ -98,7 +100,7 @@ class AsyncAtomicMethods:
             state.rollback_only = False
 
 
-async def _afinish_outermost(state: TransactionState, commit: bool) -> None:
+async def _afinish_outermost(state: TransactionState, commit: bool, failed: bool = False) -> None:
     connection = state.connection
     committed = False
     try:
@@ -106,7 +108,13 @@ async def _afinish_outermost(state: TransactionState, commit: bool) -> None:
             await connection.execute("COMMIT")
             committed = True
         else:
-            await connection.execute("ROLLBACK")
+            try:
+                await connection.execute("ROLLBACK")
+            except DatabaseError:
+                # The block is already failing, most often because the connection was lost:
+                # its exception goes on and says more. The pool's reset drops the connection.
+                if not failed:
+                    raise
     finally:
         pop_async_transaction(state)
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import TracebackType
 from ..connection_sync import release
 from ..connections import get_database
-from ..exceptions import TransactionManagementError
+from ..exceptions import DatabaseError, TransactionManagementError
 from .state import Entry, TransactionState, run_callbacks, current_sync_transaction, pop_sync_transaction, push_sync_transaction
 
 class SyncAtomicMethods:
@@ -60,7 +60,7 @@ class SyncAtomicMethods:
             raise TransactionManagementError('atomic block exited without being entered')
         entry = state.entries.pop()
         if entry.savepoint is None:
-            _finish_outermost(state, exc_type is None and (not state.rollback_only))
+            _finish_outermost(state, exc_type is None and (not state.rollback_only), failed=exc_type is not None)
         elif entry.savepoint is False:
             if exc_type is not None:
                 state.rollback_only = True
@@ -74,7 +74,7 @@ class SyncAtomicMethods:
             del state.callbacks[entry.callbacks:]
             state.rollback_only = False
 
-def _finish_outermost(state: TransactionState, commit: bool) -> None:
+def _finish_outermost(state: TransactionState, commit: bool, failed: bool=False) -> None:
     connection = state.connection
     committed = False
     try:
@@ -82,7 +82,11 @@ def _finish_outermost(state: TransactionState, commit: bool) -> None:
             connection.execute('COMMIT')
             committed = True
         else:
-            connection.execute('ROLLBACK')
+            try:
+                connection.execute('ROLLBACK')
+            except DatabaseError:
+                if not failed:
+                    raise
     finally:
         pop_sync_transaction(state)
         try:

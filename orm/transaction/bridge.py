@@ -13,6 +13,7 @@ connection (whose thread is blocked waiting for the receiver).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
@@ -95,8 +96,9 @@ class AsyncBridgeConnection:
         return self._conn.fetch_described(sql, params)
 
     async def stream(self, sql: str, params: Sequence[Any], chunk_size: int) -> AsyncIterator[Any]:
-        for chunk in self._conn.stream(sql, params, chunk_size):
-            yield chunk
+        with contextlib.closing(self._conn.stream(sql, params, chunk_size)) as chunks:
+            for chunk in chunks:
+                yield chunk
 
     def in_transaction(self) -> bool:
         return bool(self._conn.in_transaction())
