@@ -28,11 +28,15 @@ def test_dict_settings_choose_drivers_and_pool():
     config = parse_database(
         "default",
         {"url": "postgresql://root@127.0.0.1/test", "async_driver": "psycopg", "sync_driver": "psycopg",
-         "pool_size": 3, "pool_timeout": 1.5},
+         "pool_size": 3, "pool_min_size": 1, "pool_timeout": 1.5},
     )
     assert (config.async_driver, config.sync_driver, config.pool_size, config.pool_timeout) == (
         "psycopg", "psycopg", 3, 1.5,
     )
+    assert config.pool_min_size == 1
+    # URL query parameters set them too; the default keeps no connection open up front
+    assert parse_database("default", "postgresql://h/db?pool_min_size=2").pool_min_size == 2
+    assert parse_database("default", "postgresql://h/db").pool_min_size == 0
 
 
 def test_default_drivers():
@@ -51,6 +55,9 @@ def test_default_drivers():
         ({"url": "sqlite:///x.db", "sync_driver": "asyncpg"}, "unknown sync driver 'asyncpg'"),
         ({"url": "sqlite:///x.db", "pool_size": 0}, "pool_size must be at least 1"),
         ({"url": "sqlite:///x.db", "pool_size": "many"}, "pool_size must be a number"),
+        ({"url": "sqlite:///x.db", "pool_size": 2, "pool_min_size": 3},
+         "pool_min_size (3) is larger than pool_size (2)"),
+        ({"url": "sqlite:///x.db", "pool_min_size": -1}, "pool_min_size must not be negative"),
         ({"url": "sqlite:///x.db", "colour": "red"}, "unknown setting(s) colour"),
         ({"url": "sqlite:///x.db", "options": {"transaction_mode": "LATER"}}, "transaction_mode"),
         (42, "expected a URL string or a dict"),

@@ -1,9 +1,9 @@
 """PostgreSQL through psycopg 3's asyncio API: the same connection as ``psycopg.py``, awaited.
 
-Pooled by the ORM's own SimpleAsyncPool, not psycopg_pool's AsyncConnectionPool: on Python 3.11
-the latter can hand a connection to a task that was cancelled while it waited (the task then
-runs on as if never cancelled) or lose a connection to such a task, and it reports a refused
-connection only after pool_timeout.
+Pooled by the ORM's own SimpleAsyncPool, not psycopg_pool's AsyncConnectionPool. On Python 3.11
+the latter can hand a connection to a task that was cancelled while it waited, and the task then
+runs on as if it had not been cancelled (tests/test_resilience.py caught tasks that never
+stopped); it also reports a refused connection only after pool_timeout.
 """
 
 from __future__ import annotations
