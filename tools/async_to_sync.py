@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["orm"]
+SOURCES = ["orm", "migrations"]
 
 # async name -> sync name. Every rename the generator makes is listed here.
 NAMES: dict[str, str] = {
@@ -122,6 +122,14 @@ NAMES: dict[str, str] = {
     # schema helpers
     "acreate_tables": "create_tables",
     "adrop_tables": "drop_tables",
+    # migrations (migrations/*_async.py)
+    "aapplied_migrations": "applied_migrations",
+    "arun_plan": "run_plan",
+    "_arun_migration": "_run_migration",
+    "_arun_step": "_run_step",
+    "amigrate": "migrate",
+    "amakemigrations": "makemigrations",
+    "ashow_migrations": "show_migrations",
 }
 DUNDERS = {"__aenter__", "__aexit__", "__aiter__", "__anext__"}
 HEADER = (

@@ -241,3 +241,18 @@ class Dialect:
         """The statements run after COMMIT or ROLLBACK to undo what begin_transaction_sql set
         on the connection beyond the transaction (none when the options die with it)."""
         return []
+
+    # A query listing rows whose foreign keys point at nothing, run before a migration
+    # commits where foreign keys were not enforced during it (SQLite).
+    foreign_key_check_sql: str | None = None
+
+    def check_deferred_constraints_sql(self) -> list[str]:
+        """Statements that check the constraints deferred so far, in the middle of a
+        migration: after data changes (RunPython, RunSQL) and before the next ALTER, which
+        PostgreSQL refuses on a table with pending deferred checks."""
+        return []
+
+    def schema_transaction_sql(self) -> tuple[list[str], list[str]]:
+        """Statements run before BEGIN and after COMMIT/ROLLBACK of a transaction that changes
+        the schema (a migration), on the same connection."""
+        return [], []

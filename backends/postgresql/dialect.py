@@ -281,6 +281,10 @@ class PostgreSQLDialect(Dialect):
             return "EXPLAIN " + sql
         return f"EXPLAIN ({', '.join(parts)}) {sql}"
 
+    def check_deferred_constraints_sql(self) -> list[str]:
+        # Checked now, then deferred again, as the ORM's foreign keys are declared.
+        return ["SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED"]
+
     def begin_transaction_sql(self, isolation_level: str | None, read_only: bool) -> list[str]:
         """``BEGIN ISOLATION LEVEL ... [READ ONLY]``: both options last only as long as the
         transaction, so nothing is left to undo on the connection."""

@@ -305,3 +305,11 @@ class SQLiteDialect(Dialect):
 
     def end_transaction_sql(self, isolation_level: str | None, read_only: bool) -> list[str]:
         return ["PRAGMA query_only = OFF"] if read_only else []
+
+    foreign_key_check_sql = "PRAGMA foreign_key_check"
+
+    def schema_transaction_sql(self) -> tuple[list[str], list[str]]:
+        """Foreign keys off around a migration, as SQLite's documentation prescribes for table
+        rebuilds (the pragma cannot change inside a transaction); the migration runs
+        ``PRAGMA foreign_key_check`` before it commits."""
+        return ["PRAGMA foreign_keys = OFF"], ["PRAGMA foreign_keys = ON"]

@@ -275,5 +275,14 @@ class Field(RegisterLookupMixin):
                 continue
             if value != dflt if key != "default" else value is not dflt:
                 kwargs[key] = value
-        module = "orm.models"
-        return self.name, f"{module}.{type(self).__name__}", [], kwargs
+        return self.name, self.import_path(), [], kwargs
+
+    def import_path(self) -> str:
+        """Where migration files import this field class from: ``orm.models`` for the ORM's
+        own fields, the defining module for a project's subclasses."""
+        import orm.models
+
+        cls = type(self)
+        if getattr(orm.models, cls.__name__, None) is cls:
+            return f"orm.models.{cls.__name__}"
+        return f"{cls.__module__}.{cls.__qualname__}"

@@ -39,12 +39,22 @@ class PathInfo:
 class OnDelete:
     """What deleting a referenced row does to the rows that point at it."""
 
-    def __init__(self, name: str, value: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, name: str, value: Callable[[], Any] | None = None, argument: Any = None
+    ) -> None:
         self.name = name
         self.value = value
+        self.argument = argument  # what SET() was given, for migration files
 
     def __repr__(self) -> str:
-        return self.name
+        return f"SET({self.argument!r})" if self.name == "SET" else self.name
+
+    def __eq__(self, other: object) -> bool:
+        # SET(value) makes a new object each time; two with the same value are the same rule.
+        return isinstance(other, OnDelete) and (self.name, self.argument) == (other.name, other.argument)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
 
 CASCADE = OnDelete("CASCADE")
@@ -58,7 +68,7 @@ DO_NOTHING = OnDelete("DO_NOTHING")
 def SET(value: Any) -> OnDelete:  # noqa: N802 - Django's spelling
     """on_delete=SET(value): point at ``value`` (or what calling it returns) instead."""
     getter: Callable[[], Any] = value if callable(value) else (lambda: value)
-    return OnDelete("SET", getter)
+    return OnDelete("SET", getter, value)
 
 
 def resolve_model_reference(model: Any, reference: Any, callback: Callable[[Any], None]) -> None:
@@ -439,6 +449,11 @@ class ManyToManyField(RelatedField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("blank", None)
         kwargs["to"] = self.to if isinstance(self.to, str) else self.to._meta.label
+        related_name = self.related_name
+        if related_name and not related_name.endswith("_rel_+"):  # not the hidden symmetrical one
+            kwargs["related_name"] = related_name
+        if self.related_query_name:
+            kwargs["related_query_name"] = self.related_query_name
         if self._through_reference is not None:
             ref = self._through_reference
             kwargs["through"] = ref if isinstance(ref, str) else ref._meta.label

@@ -27,10 +27,23 @@ class Index:
         return columns
 
     def get_name(self, model: Any) -> str:
-        return self.name or index_name(model._meta.db_table, [c.lstrip("-") for c in self._columns(model)], "idx")
+        return self.name or index_name(model._meta.db_table, self._columns(model), "idx")
 
     def create_sql(self, model: Any, editor: Any) -> str:
         return editor.create_index_sql(model._meta.db_table, self.get_name(model), self._columns(model))
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        """(import path, args, kwargs) that rebuild this index; for migration files."""
+        kwargs: dict[str, Any] = {"fields": list(self.fields)}
+        if self.name:
+            kwargs["name"] = self.name
+        return "orm.models.Index", [], kwargs
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Index) and self.deconstruct() == other.deconstruct()
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.fields), self.name))
 
     def __repr__(self) -> str:
         return f"Index(fields={self.fields!r}, name={self.name!r})"
@@ -47,6 +60,15 @@ class UniqueConstraint:
     def constraint_sql(self, model: Any, editor: Any) -> str:
         columns = [model._meta.get_field(f).column for f in self.fields]
         return editor.unique_constraint_sql(self.name, columns)
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return "orm.models.UniqueConstraint", [], {"fields": list(self.fields), "name": self.name}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UniqueConstraint) and self.deconstruct() == other.deconstruct()
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.fields), self.name))
 
     def __repr__(self) -> str:
         return f"UniqueConstraint(fields={self.fields!r}, name={self.name!r})"
@@ -73,6 +95,15 @@ class CheckConstraint:
         # The compiler qualifies columns with the table name, which a CHECK cannot use.
         sql = sql.replace(editor.quote(model._meta.db_table) + ".", "")
         return editor.check_constraint_sql(self.name, inline_params(sql, params, editor.dialect))
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return "orm.models.CheckConstraint", [], {"check": self.check, "name": self.name}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CheckConstraint) and self.deconstruct() == other.deconstruct()
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
     def __repr__(self) -> str:
         return f"CheckConstraint(check={self.check!r}, name={self.name!r})"

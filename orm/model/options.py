@@ -61,6 +61,7 @@ class Options:
         self.pending_relations: list[Any] = []
         # For an automatically made join table: the model whose ManyToManyField made it.
         self.auto_created: Any = False
+        self.registry: Any = None  # the Registry the model was registered in
         self.pk: Field | None = None
         self._by_name: dict[str, Field] = {}
         self.managers: list[Any] = []

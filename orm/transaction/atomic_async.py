@@ -26,6 +26,9 @@ class AsyncAtomicMethods:
     durable: bool
     isolation_level: str | None
     read_only: bool
+    # Set by the migrations executor: the block changes the schema (see
+    # Dialect.schema_transaction_sql).
+    schema_changes: bool = False
 
     async def __aenter__(self) -> None:
         database = get_database(self.using)
@@ -36,8 +39,12 @@ class AsyncAtomicMethods:
             end_sql: list[str] = []
             try:
                 # Validates the options (ValueError, NotSupportedError) before any statement.
-                begin_sql = connection.dialect.begin_transaction_sql(self.isolation_level, self.read_only)
-                end_sql = connection.dialect.end_transaction_sql(self.isolation_level, self.read_only)
+                dialect = connection.dialect
+                begin_sql = dialect.begin_transaction_sql(self.isolation_level, self.read_only)
+                end_sql = dialect.end_transaction_sql(self.isolation_level, self.read_only)
+                if self.schema_changes:
+                    before, after = dialect.schema_transaction_sql()
+                    begin_sql, end_sql = before + begin_sql, end_sql + after
                 for sql in begin_sql:
                     await connection.execute(sql)
             except BaseException:

@@ -17,6 +17,7 @@ class SyncAtomicMethods:
     durable: bool
     isolation_level: str | None
     read_only: bool
+    schema_changes: bool = False
 
     def __enter__(self) -> None:
         database = get_database(self.using)
@@ -26,8 +27,12 @@ class SyncAtomicMethods:
             connection = pool.acquire()
             end_sql: list[str] = []
             try:
-                begin_sql = connection.dialect.begin_transaction_sql(self.isolation_level, self.read_only)
-                end_sql = connection.dialect.end_transaction_sql(self.isolation_level, self.read_only)
+                dialect = connection.dialect
+                begin_sql = dialect.begin_transaction_sql(self.isolation_level, self.read_only)
+                end_sql = dialect.end_transaction_sql(self.isolation_level, self.read_only)
+                if self.schema_changes:
+                    before, after = dialect.schema_transaction_sql()
+                    begin_sql, end_sql = (before + begin_sql, end_sql + after)
                 for sql in begin_sql:
                     connection.execute(sql)
             except BaseException:
