@@ -34,20 +34,28 @@ class Project:
         self.package.mkdir(parents=True)
         (self.package / "__init__.py").write_text("")
         self.url = f"sqlite:///{root / 'db.sqlite3'}" if vendor == "sqlite" else postgres_url
-        (root / "pyproject.toml").write_text(
-            textwrap.dedent(
-                f"""\
-                [project]
-                name = "{self.app}"
+        self.apps = [self.app]
+        self._write_pyproject()
 
-                [tool.orm]
-                apps = ["{self.app}"]
-
-                [tool.orm.databases]
-                default = "{self.url}"
-                """
-            )
+    def _write_pyproject(self) -> None:
+        apps = ", ".join(f'"{a}"' for a in self.apps)
+        (self.root / "pyproject.toml").write_text(
+            f'[project]\nname = "{self.app}"\n\n[tool.orm]\napps = [{apps}]\n\n'
+            f'[tool.orm.databases]\ndefault = "{self.url}"\n'
         )
+
+    def add_app(self, suffix: str, models_source: str) -> str:
+        """A second app package in the project; ``{app}`` and ``{other}`` in its models become
+        the first app's name and its own."""
+        name = f"{self.app}{suffix}"
+        package = self.root / name
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        source = textwrap.dedent(models_source).replace("{app}", self.app).replace("{other}", name)
+        (package / "models.py").write_text("from orm import models\n\n\n" + source)
+        self.apps.append(name)
+        self._write_pyproject()
+        return name
 
     # -- files ------------------------------------------------------------------------------
     def write_models(self, source: str) -> None:
@@ -92,7 +100,7 @@ class Project:
 
     # -- the database, read back ------------------------------------------------------------
     def schema(self) -> Schema:
-        """Every table of this app (and the history table's rows for it are in history())."""
+        """Every table of this project's apps (their names start with the first app's)."""
         orm.setup(databases={"default": self.url})
         try:
             tables = introspect(orm.connections["default"])
@@ -105,13 +113,14 @@ class Project:
         try:
             database = orm.connections["default"]
             rows = database.fetch(
-                'SELECT "name" FROM "orm_migrations" WHERE "app" = %s ORDER BY "id"', [self.app]
+                'SELECT "app", "name" FROM "orm_migrations" WHERE "app" LIKE %s ORDER BY "id"',
+                [self.app + "%"],
             )
         except orm.DatabaseError:
             return []
         finally:
             orm.close()
-        return [str(r[0]) for r in rows]
+        return [str(r[1]) if r[0] == self.app else f"{r[0]}.{r[1]}" for r in rows]
 
     def sql(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         orm.setup(databases={"default": self.url})
@@ -125,18 +134,19 @@ class Project:
             orm.close()
 
     def models(self) -> dict[str, Any]:
-        """The app's current models.py, imported into a private registry: name -> model."""
+        """The apps' current models.py, imported into a private registry: name -> model."""
         sys.path.insert(0, str(self.root))
         try:
-            for name in [m for m in sys.modules if m == self.app or m.startswith(self.app + ".")]:
+            for name in [m for m in sys.modules if m.startswith(self.app)]:
                 del sys.modules[name]
             importlib.invalidate_caches()
             private = registry.Registry()
             with registry.using(private):
-                importlib.import_module(f"{self.app}.models")
+                for app in self.apps:
+                    importlib.import_module(f"{app}.models")
         finally:
             sys.path.remove(str(self.root))
-        return {m.__name__: m for m in private.get_models(self.app)}
+        return {m.__name__: m for app in self.apps for m in private.get_models(app)}
 
     def cleanup(self) -> None:
         """Drop whatever this project left in the database (PostgreSQL is shared)."""
@@ -148,7 +158,7 @@ class Project:
             for name in self.schema_names():
                 database.execute(f'DROP TABLE IF EXISTS "{name}" CASCADE')
             try:
-                database.execute('DELETE FROM "orm_migrations" WHERE "app" = %s', [self.app])
+                database.execute('DELETE FROM "orm_migrations" WHERE "app" LIKE %s', [self.app + "%"])
             except orm.DatabaseError:
                 pass
         finally:

@@ -280,3 +280,44 @@ def test_database_option_and_environment_override_the_configured_url(tmp_path):
     env = {"DATABASE_URL": "sqlite:///b.db"}
     assert migrations.load_project(root, environ=env).databases["default"] == "sqlite:///b.db"
     assert migrations.load_project(root, "sqlite:///c.db", environ=env).databases["default"] == "sqlite:///c.db"
+
+
+def test_relations_across_apps_make_migrations_depend_on_each_other(project: Project):
+    """A model in a second app points at one of the first app's models: its migration depends
+    on the first app's, so `migrate` creates the tables in the right order, and `zero` on the
+    first app unapplies the second app's migration first."""
+    project.write_models(ITEM)
+    other = project.add_app("extra", '''
+        class Review(models.Model):
+            item = models.ForeignKey("{app}.Item", on_delete=models.CASCADE)
+            stars = models.IntegerField(default=3)
+
+            class Meta:
+                db_table = "{other}_review"
+        ''')
+    project.run("makemigrations")
+    source = (project.root / other / "migrations" / "0001_initial.py").read_text()
+    assert f'("{project.app}", "0001_initial")' in source
+    project.run("migrate")
+    assert expected_mismatches(project.models(), project.schema(), project.vendor) == []
+    project.run("migrate", project.app, "zero")
+    assert project.schema() == {}
+    assert project.history() == []
+
+
+def test_renaming_a_model_with_a_default_table_name_renames_its_table(project: Project):
+    """Without Meta.db_table the table follows the class name: the rename is a RenameModel
+    and an AlterModelTable, and the rows move with the table."""
+    project.write_models("class Gadget(models.Model):\n    name = models.CharField(max_length=40)\n")
+    project.run("makemigrations")
+    project.run("migrate")
+    project.sql('INSERT INTO "gadget" ("name") VALUES (%s)', ["kept"])
+    try:
+        project.write_models("class Gizmo(models.Model):\n    name = models.CharField(max_length=40)\n")
+        project.run("makemigrations")
+        source = (project.migrations_dir / f"{project.migration_files()[-1]}.py").read_text()
+        assert "migrations.RenameModel(" in source and "migrations.AlterModelTable(" in source
+        project.run("migrate")
+        assert project.sql('SELECT "name" FROM "gizmo"') == [("kept",)]
+    finally:
+        project.run("migrate", project.app, "zero", expect=None)
