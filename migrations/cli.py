@@ -17,8 +17,11 @@ from orm.exceptions import DatabaseError, ImproperlyConfigured
 
 from .autodetector import MigrationError
 from .config import Project, load_project
+from .graph import CircularDependencyError, NodeNotFoundError
+from .loader import MigrationLoadError
 from .plan import MigrationPlanError
 from .project import MigrationConflictError
+from .serializer import SerializationError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ImproperlyConfigured, KeyError) as e:
         print(f"orm {args.command}: {_message(e)}", file=sys.stderr)
         return 2
-    except (MigrationError, MigrationPlanError, MigrationConflictError, DatabaseError) as e:
+    except (
+        MigrationError,
+        MigrationPlanError,
+        MigrationConflictError,
+        MigrationLoadError,
+        NodeNotFoundError,
+        CircularDependencyError,
+        SerializationError,
+        DatabaseError,
+    ) as e:
         print(f"orm {args.command}: {_message(e)}", file=sys.stderr)
         return 1
 

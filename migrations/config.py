@@ -38,12 +38,16 @@ class Project:
     apps: dict[str, str]
     databases: dict[str, Any] = field(default_factory=dict)
 
-    def import_models(self) -> None:
-        """Import each app's ``models`` module (so its models register), with the project's
-        root on ``sys.path``."""
+    def make_importable(self) -> None:
+        """Put the project's root on ``sys.path``, so that its app packages (and their
+        migrations) import."""
         root = str(self.root)
         if root not in sys.path:
             sys.path.insert(0, root)
+
+    def import_models(self) -> None:
+        """Import each app's ``models`` module (so its models register)."""
+        self.make_importable()
         for package in self.apps.values():
             try:
                 importlib.import_module(f"{package}.models")

@@ -26,6 +26,7 @@ def project_or_default(project: Project | None) -> Project:
 def loaded_graph(project: Project, conflicts: bool = True) -> Any:
     from .loader import MigrationLoader
 
+    project.make_importable()
     loader = MigrationLoader(project.apps)
     loader.load()
     if conflicts:

@@ -70,6 +70,11 @@ class AutoFieldMixin:
         kwargs.setdefault("primary_key", True)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        kwargs.pop("blank", None)  # always True: not an option of these fields
+        return name, path, args, kwargs
+
 
 class AutoField(AutoFieldMixin, IntegerField):
     internal_type = "AutoField"

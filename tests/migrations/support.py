@@ -80,7 +80,8 @@ class Project:
 
     # -- the command line -------------------------------------------------------------------
     def run(self, *args: str, input: str | None = None, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(self.root)])}
+        # Only the repository on the path: the command line must find the project by itself.
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
         env.pop("DATABASE_URL", None)
         result = subprocess.run(
             [sys.executable, "-m", "migrations", *args],
