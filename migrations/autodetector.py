@@ -35,6 +35,7 @@ from .operations import (
     RenameField,
     RenameModel,
 )
+from .operations.fields import renamed_copy, renamed_option
 from .state import ModelState, ProjectState, clone_field, field_signature
 
 # ask(question) -> bool, for ambiguous renames
@@ -100,39 +101,42 @@ class Autodetector:
         self.warn = warn or (lambda message: None)
 
     def changes(self, app_labels: set[str]) -> dict[str, AppChanges]:
+        # Model renames first, in every app, applied to a working copy of the old state: then
+        # relations pointing at a renamed model, from any app, compare equal to the new ones.
+        working = self.before.clone()
+        renames: dict[str, list[Operation]] = {}
+        for app in sorted(app_labels):
+            before = {k[1]: m for k, m in working.models.items() if k[0] == app}
+            after = {k[1]: m for k, m in self.after.models.items() if k[0] == app}
+            removed = [n for n in before if n not in after]
+            added = [n for n in after if n not in before]
+            for old_name, new_name in self._model_renames(app, before, after, removed, added):
+                operation = RenameModel(old_name=before[old_name].name, new_name=after[new_name].name)
+                operation.state_forwards(app, working)
+                renames.setdefault(app, []).append(operation)
         result: dict[str, AppChanges] = {}
         for app_label in sorted(app_labels):
-            changes = self._app_changes(app_label)
+            changes = self._app_changes(app_label, working, renames.get(app_label, []))
             if changes.operations:
                 result[app_label] = changes
         return result
 
     # -- one app -------------------------------------------------------------------------------
-    def _app_changes(self, app: str) -> AppChanges:
-        before = {k[1]: m for k, m in self.before.models.items() if k[0] == app}
+    def _app_changes(self, app: str, working: ProjectState, renames: list[Operation]) -> AppChanges:
+        current = {k[1]: m for k, m in working.models.items() if k[0] == app}
         after = {k[1]: m for k, m in self.after.models.items() if k[0] == app}
         changes = AppChanges()
         ops = changes.operations
-
-        removed = [n for n in before if n not in after]
-        added = [n for n in after if n not in before]
-        renamed = self._model_renames(app, before, after, removed, added)
-        # Work on a copy of the old state with the model renames applied, so that the rest
-        # compares models by their new names.
-        current = {n: m for n, m in before.items()}
-        for old_name, new_name in renamed:
-            old_state, new_state = before[old_name], after[new_name]
-            ops.append(RenameModel(old_name=old_state.name, new_name=new_state.name))
-            moved = current.pop(old_name).clone()
-            moved.name = new_state.name
-            current[new_name] = moved
-            removed.remove(old_name)
-            added.remove(new_name)
+        ops += renames
+        removed = [n for n in current if n not in after]
+        added = [n for n in after if n not in current]
 
         kept = [n for n in after if n in current]
         late: list[Operation] = []  # index/constraint/together additions and option changes
         early: list[Operation] = []  # their removals, before the fields they name go
-        field_ops: dict[str, list[Operation]] = {"rename": [], "add": [], "alter": [], "remove": []}
+        field_ops: dict[str, list[Operation]] = {
+            "rename": [], "replace": [], "add": [], "alter": [], "remove": []
+        }
 
         for name in kept:
             old, new = current[name], after[name]
@@ -141,13 +145,14 @@ class Autodetector:
 
         ops += early
         ops += field_ops["rename"]
+        ops += field_ops["replace"]  # a column becoming a many-to-many, or back: removed first
         create_ops, deferred_fields = self._create_models(app, [after[n] for n in added], changes)
         ops += create_ops
         ops += deferred_fields
         ops += field_ops["add"]
         ops += field_ops["alter"]
         ops += field_ops["remove"]
-        ops += self._delete_models(app, [before[n] for n in removed])
+        ops += self._delete_models(app, [current[n] for n in removed])
         ops += late
         return changes
 
@@ -205,11 +210,14 @@ class Autodetector:
         removed = [n for n in old.fields if n not in new.fields]
         added = [n for n in new.fields if n not in old.fields]
         model_name = new.name
+        def signature(f: Any) -> Any:
+            return field_signature(f, app)
+
         # Renames: same definition, one candidate each way.
         for new_name in list(added):
-            signature = field_signature(new.fields[new_name])
-            candidates = [o for o in removed if field_signature(old.fields[o]) == signature]
-            rivals = [a for a in added if field_signature(new.fields[a]) == signature]
+            wanted = signature(new.fields[new_name])
+            candidates = [o for o in removed if signature(old.fields[o]) == wanted]
+            rivals = [a for a in added if signature(new.fields[a]) == wanted]
             chosen = None
             if len(candidates) == 1 and len(rivals) == 1:
                 chosen = candidates[0]
@@ -248,11 +256,18 @@ class Autodetector:
             if name not in old.fields:
                 continue
             old_f, new_f = old.fields[name], new.fields[name]
-            if field_signature(old_f) == field_signature(new_f):
+            if signature(old_f) == signature(new_f):
                 continue
             if getattr(old_f, "many_to_many", False) != getattr(new_f, "many_to_many", False):
-                field_ops["remove"].append(RemoveField(model_name=model_name, name=name))
+                if _needs_default(new_f):
+                    raise MigrationError(
+                        f"{app}.{model_name}.{name} becomes a NOT NULL column without a "
+                        "default, and the table may already have rows. Give it a default, or "
+                        "null=True, and run makemigrations again."
+                    )
+                field_ops["replace"].append(RemoveField(model_name=model_name, name=name))
                 field_ops["add"].append(AddField(model_name=model_name, name=name, field=clone_field(new_f)))
+                self._note_dependency(app, new_f, changes)
                 continue
             if old_f.null and _needs_default(new_f):
                 raise MigrationError(
@@ -313,18 +328,21 @@ class Autodetector:
 
         old_constraints = {c.name: c for c in old.options.get("constraints", [])}
         new_constraints = {c.name: c for c in new.options.get("constraints", [])}
+        # Compared as they are once the renames are done (RenameField renames their fields).
+        moved_constraints = {n: renamed_copy(c, renamed) for n, c in old_constraints.items()}
         for cname, constraint in old_constraints.items():
-            if new_constraints.get(cname) != constraint or _mentions(constraint, removed_fields):
+            if new_constraints.get(cname) != moved_constraints[cname] or _mentions(constraint, removed_fields):
                 early.append(RemoveConstraint(model_name=old.name, name=cname))
         for cname, constraint in new_constraints.items():
-            if old_constraints.get(cname) != constraint:
+            if moved_constraints.get(cname) != constraint or _mentions(old_constraints.get(cname), removed_fields):
                 late.append(AddConstraint(model_name=name, constraint=constraint))
 
         old_plain = {k: old.options[k] for k in AlterModelOptions.OPTIONS if k in old.options}
         new_plain = {k: new.options[k] for k in AlterModelOptions.OPTIONS if k in new.options}
-        if old_plain != new_plain:
-            gone = removed_fields | set(renames)
-            if any(_option_mentions(v, gone) for v in old_plain.values()):
+        # As RenameField leaves them: renamed fields under their new names.
+        moved_plain = {k: renamed_option(v, renamed) for k, v in old_plain.items()}
+        if moved_plain != new_plain:
+            if any(_option_mentions(v, removed_fields) for v in old_plain.values()):
                 early.append(AlterModelOptions(name=old.name, options={}))
             late.append(AlterModelOptions(name=name, options=new_plain))
 
@@ -404,7 +422,9 @@ class Autodetector:
 
 
 def _mentions(constraint: Any, names: set[str]) -> bool:
-    return bool(set(getattr(constraint, "fields", [])) & names)
+    return bool(set(getattr(constraint, "fields", None) or []) & names)
+
+
 
 
 def _option_mentions(value: Any, names: set[str]) -> bool:

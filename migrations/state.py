@@ -39,9 +39,15 @@ def clone_field(field: Any) -> Any:
     return field_class(path)(*args, **copy.deepcopy(kwargs))
 
 
-def field_signature(field: Any) -> tuple[str, list[Any], dict[str, Any]]:
-    """What makes two fields the same, whatever their names."""
+def field_signature(field: Any, app_label: str | None = None) -> tuple[str, list[Any], dict[str, Any]]:
+    """What makes two fields the same, whatever their names. Relation targets are compared as
+    lower-case ``app.model`` labels ("Tag", "shop.Tag" and the class are the same target)."""
     _, path, args, kwargs = field.deconstruct()
+    for key in ("to", "through"):
+        target = kwargs.get(key)
+        if isinstance(target, str) and target != "self":
+            full = target if "." in target or app_label is None else f"{app_label}.{target}"
+            kwargs[key] = full.lower()
     return path, args, kwargs
 
 
@@ -126,9 +132,11 @@ class ModelState:
         return (
             self.key == other.key
             and self.name == other.name
-            and list(self.fields) == list(other.fields)
+            # Field order does not matter: AddField appends, the model may declare it anywhere.
+            and set(self.fields) == set(other.fields)
             and all(
-                field_signature(f) == field_signature(other.fields[n]) for n, f in self.fields.items()
+                field_signature(f, self.app_label) == field_signature(other.fields[n], other.app_label)
+                for n, f in self.fields.items()
             )
             and self.options == other.options
         )

@@ -7,6 +7,7 @@ back and the writer can print the operation as Python in a migration file.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 # A statement an operation asks the executor to run: plain SQL, or SQL with parameters
@@ -27,12 +28,34 @@ class Operation:
     def __new__(cls, *args: Any, **kwargs: Any) -> Operation:
         self = super().__new__(cls)
         self._constructor_args = (args, kwargs)
+        if args:
+            try:
+                bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            except TypeError:
+                return self  # __init__ reports the mistake
+            parameters = inspect.signature(cls.__init__).parameters.values()
+            if not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
+                names = list(bound.arguments)[1:]  # without self
+                self._constructor_args = ((), {n: bound.arguments[n] for n in names})
         return self
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         """(class name, positional args, keyword args) that rebuild this operation."""
         args, kwargs = self._constructor_args
         return type(self).__name__, list(args), dict(kwargs)
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        """Change ``state`` (a ProjectState) as the operation changes the models."""
+        raise NotImplementedError
+
+    def database_forwards(self, app_label: str, editor: Any, before: Any, after: Any) -> list[Any]:
+        """The statements (and Python steps) that make the change in the database."""
+        raise NotImplementedError
+
+    def database_backwards(self, app_label: str, editor: Any, before: Any, after: Any) -> list[Any]:
+        """The statements that undo it (``before``/``after`` are the states around the
+        operation applied forwards)."""
+        raise NotImplementedError
 
     def describe(self) -> str:
         """A one-line human description, for makemigrations' output."""

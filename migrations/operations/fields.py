@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 from ..state import ProjectState, clone_field
@@ -117,6 +119,30 @@ class AlterField(FieldOperation):
         return f"alter_{self.model_name.lower()}_{self.name.lower()}"
 
 
+def renamed_option(value: Any, renamed: Callable[[str], str]) -> Any:
+    """An ordering (or get_latest_by) with renamed fields under their new names."""
+    def one(item: Any) -> Any:
+        if not isinstance(item, str):
+            return item
+        sign = "-" if item.startswith("-") else ""
+        head, sep, rest = item.lstrip("-").partition("__")
+        return sign + renamed(head) + sep + rest
+
+    if isinstance(value, list | tuple):
+        return [one(v) for v in value]
+    return one(value)
+
+
+def renamed_copy(item: Any, rename: Any) -> Any:
+    """An index or constraint like ``item``, naming renamed fields by their new names."""
+    fields = getattr(item, "fields", None)
+    if fields is None:
+        return copy.deepcopy(item)
+    new = copy.copy(item)
+    new.fields = [("-" if f.startswith("-") else "") + rename(f.lstrip("-")) for f in fields]
+    return new
+
+
 class RenameField(FieldOperation):
     def __init__(self, model_name: str, old_name: str, new_name: str) -> None:
         self.model_name = model_name
@@ -134,16 +160,13 @@ class RenameField(FieldOperation):
         rename = self._rename_in
         if "unique_together" in options:
             options["unique_together"] = [[rename(n) for n in g] for g in options["unique_together"]]
-        if "ordering" in options:
-            options["ordering"] = [
-                (("-" if o.startswith("-") else "") + rename(o.lstrip("-"))) if isinstance(o, str) else o
-                for o in options["ordering"]
-            ]
-        for index in options.get("indexes", []):
-            index.fields = [("-" if f.startswith("-") else "") + rename(f.lstrip("-")) for f in index.fields]
-        for constraint in options.get("constraints", []):
-            if hasattr(constraint, "fields"):
-                constraint.fields = [rename(f) for f in constraint.fields]
+        for key in ("ordering", "get_latest_by"):
+            if key in options:
+                options[key] = renamed_option(options[key], rename)
+        if "indexes" in options:
+            options["indexes"] = [renamed_copy(i, rename) for i in options["indexes"]]
+        if "constraints" in options:
+            options["constraints"] = [renamed_copy(c, rename) for c in options["constraints"]]
         state.changed()
 
     def _rename_in(self, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from orm.model.options import snake_case
@@ -50,11 +51,18 @@ def join_table_changes(
             continue
         if old_through._meta.db_table != new_through._meta.db_table:
             statements += editor.rename_table(old_through, new_through)
-        old_fields = old_through._meta.local_concrete_fields
-        new_fields = new_through._meta.local_concrete_fields
-        for old_field, new_field in zip(old_fields, new_fields, strict=True):
-            if old_field.column != new_field.column:
-                statements += editor.alter_field(old_through, new_through, old_field, new_field)
+        pairs = [
+            (old_field, new_field)
+            for old_field, new_field in zip(
+                old_through._meta.local_concrete_fields,
+                new_through._meta.local_concrete_fields,
+                strict=True,
+            )
+            if old_field.column != new_field.column
+        ]
+        if pairs:
+            # At once: the pair's unique constraint names both columns.
+            statements += editor.alter_fields(old_through, new_through, pairs)
     return statements
 
 
@@ -87,7 +95,7 @@ class CreateModel(Operation):
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         fields = [(n, clone_field(f)) for n, f in self.fields]
-        options = dict(self.options)
+        options = copy.deepcopy(self.options)  # the state must never share the operation's objects
         options.setdefault("db_table", snake_case(self.name))
         state.add_model(ModelState(app_label, self.name, fields, options))
 
@@ -243,7 +251,7 @@ class AlterModelOptions(Operation):
         model_state = state.get_model(app_label, self.name)
         for key in self.OPTIONS:
             if key in self.options:
-                model_state.options[key] = self.options[key]
+                model_state.options[key] = copy.deepcopy(self.options[key])
             else:
                 model_state.options.pop(key, None)
         state.changed()
@@ -309,7 +317,7 @@ class AddIndex(Operation):
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         options = state.get_model(app_label, self.model_name).options
-        options["indexes"] = [*options.get("indexes", []), self.index]
+        options["indexes"] = [*options.get("indexes", []), copy.deepcopy(self.index)]
         state.changed()
 
     def database_forwards(
@@ -365,7 +373,7 @@ class AddConstraint(Operation):
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         options = state.get_model(app_label, self.model_name).options
-        options["constraints"] = [*options.get("constraints", []), self.constraint]
+        options["constraints"] = [*options.get("constraints", []), copy.deepcopy(self.constraint)]
         state.changed()
 
     def database_forwards(

@@ -398,14 +398,15 @@ def test_indexes_and_constraints_with_q_round_trip(app):
 
 
 def test_positional_arguments_and_custom_operations_round_trip(app):
-    """Positional arguments are written in order; an operation the migrations package does
-    not export is written by its import path."""
+    """Positional arguments come back as keywords (Operation.deconstruct binds them to the
+    parameters' names); an operation the migrations package does not export is written by
+    its import path."""
     archive = app.values.Archive("post", keep=False)
     loaded = round_trip(app, [PairOp("a", second=[1]), PairOp((2, 3)), archive])
     assert loaded[0] == PairOp("a", second=[1])
     assert loaded[2] == archive and type(loaded[2]) is app.values.Archive
     source = MigrationWriter(make_migration([PairOp("a", second=[1]), archive])).as_string()
-    assert f'        {app.package}.values.Archive(\n            "post",\n            keep=False,\n' in source
+    assert f'        {app.package}.values.Archive(\n            model_name="post",\n            keep=False,\n' in source
 
 
 def test_dependencies_initial_and_atomic_round_trip(app):
