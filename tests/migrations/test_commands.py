@@ -8,26 +8,9 @@ import asyncio
 import subprocess
 import sys
 
-import pytest
-
 import migrations
 import orm
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.migrations.support import REPO, Project, expected_mismatches
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def project(request: pytest.FixtureRequest, tmp_path):
-    if request.param == "postgresql" and not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("ORM_REQUIRE_POSTGRES is set but ORM_TEST_POSTGRES_URL is not")
-        pytest.skip("ORM_TEST_POSTGRES_URL is not set")
-    p = Project(tmp_path / "proj", request.param, POSTGRES_URL)
-    try:
-        yield p
-    finally:
-        p.cleanup()
-
 
 ITEM = '''
 class Item(models.Model):

@@ -10,24 +10,7 @@ kept columns must survive.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.migrations.support import Project, expected_mismatches
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def project(request: pytest.FixtureRequest, tmp_path):
-    if request.param == "postgresql" and not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("ORM_REQUIRE_POSTGRES is set but ORM_TEST_POSTGRES_URL is not")
-        pytest.skip("ORM_TEST_POSTGRES_URL is not set")
-    p = Project(tmp_path / "proj", request.param, POSTGRES_URL)
-    try:
-        yield p
-    finally:
-        p.cleanup()
-
 
 V1 = '''
 class Customer(models.Model):
