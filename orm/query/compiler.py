@@ -113,6 +113,15 @@ class SQLCompiler:
             columns.append(query.annotations[name])
         return columns, None
 
+    def _plain_select_key(self, query: Query) -> tuple[Any, ...] | None:
+        """For a query reading model instances with no select_related and no annotations,
+        the key its column list is cached under: the columns, their SQL and the row plan
+        depend only on the model, the table alias, the loaded fields and the dialect."""
+        if query.values_select is not None or query.select_related or query.annotation_select:
+            return None
+        fields = query.loaded_fields()
+        return (type(self.dialect), query.model, query.alias, tuple(map(id, fields)))
+
     @staticmethod
     def _model_plan(model: Any, alias: str, fields: list[Any], columns: list[Expression]) -> ModelPlan:
         from ..expressions import Col
@@ -163,17 +172,29 @@ class SQLCompiler:
         query = self.query = self.query.clone()
         if query.combinator is not None:
             return self.as_combined(with_limits)
-        columns, names = self.select_columns()
         params: list[Any] = []
-        rendered: list[str] = []
-        # (sql, params) of each selected column: an expression with parameters is the same
-        # column only with the same parameters (two JSON key paths render the same SQL).
-        keys: list[tuple[str, str]] = []
-        for column in columns:
-            sql, col_params = self.compile(column)
-            rendered.append(sql)
-            keys.append(_key(sql, col_params))
-            params.extend(col_params)
+        cache_key = self._plain_select_key(query)
+        cached = _SELECT_CACHE.get(cache_key) if cache_key is not None else None
+        if cached is not None:
+            cached_columns, rendered, cached_keys, self.plan = cached
+            # Copies: a DISTINCT query appends its ordering columns to these.
+            columns, keys = list(cached_columns), list(cached_keys)
+            names = None
+        else:
+            columns, names = self.select_columns()
+            rendered = []
+            # (sql, params) of each selected column: an expression with parameters is the same
+            # column only with the same parameters (two JSON key paths render the same SQL).
+            keys = []
+            for column in columns:
+                sql, col_params = self.compile(column)
+                rendered.append(sql)
+                keys.append(_key(sql, col_params))
+                params.extend(col_params)
+            if cache_key is not None and not params:
+                if len(_SELECT_CACHE) >= _SELECT_CACHE_SIZE:
+                    _SELECT_CACHE.clear()
+                _SELECT_CACHE[cache_key] = (list(columns), list(rendered), list(keys), self.plan)
         select = list(rendered)
         if names is not None and query.alias_columns:
             select = [f"{sql} AS {self.quote(name)}" for sql, name in zip(rendered, names)]
@@ -564,6 +585,13 @@ def _related_choices(model: Any, tree: Any, prefix: str, depth: int = 0) -> list
             continue
         names.extend(_related_choices(related, subtree, f"{prefix}{name}__", depth + 1))
     return names
+
+
+# Column lists of plain model queries (see SQLCompiler._plain_select_key). Bounded: emptied
+# when full, since models defined on the fly (tests, migrations' historical models) would
+# otherwise pile up.
+_SELECT_CACHE: dict[tuple[Any, ...], tuple[list[Any], list[str], list[tuple[str, str]], Any]] = {}
+_SELECT_CACHE_SIZE = 512
 
 
 def _key(sql: str, params: list[Any]) -> tuple[str, str]:
