@@ -2,11 +2,16 @@
 
 SQL is finalized to asyncpg's ``$1`` style by the dialect. Rows are asyncpg Records, which
 index like tuples. json/jsonb arrive as text and timestamps in UTC with asyncpg's defaults.
+
+Connections are pooled by the ORM's SimpleAsyncPool, not asyncpg's Pool: asyncpg's pool wraps
+every checkout in a proxy and runs a reset query ("SELECT pg_advisory_unlock_all(); CLOSE
+ALL; UNLISTEN *; RESET ALL") on every release, a round trip per operation. The ORM takes no
+session-level locks, LISTENs or SETs and its cursors end with their transaction, so rolling
+back an open transaction (``reset()``) is all a connection needs between users.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import select
@@ -15,10 +20,9 @@ from typing import Any
 
 import asyncpg
 
-from orm.exceptions import InterfaceError, OperationalError
+from orm.exceptions import OperationalError
 
 from ..base.connection import Params, Row
-from ..base.pool import pool_timeout_error
 from .dialect import PostgreSQLDialect
 from .errors import translate
 
@@ -33,14 +37,13 @@ def failed_before_sending(error: BaseException) -> bool:
     asyncpg checks its state before it writes. A connection the server closed fails that check
     in one of three ways, depending on how much of the closing asyncpg has read: the server's
     "terminating connection" message only ("cannot switch to state ..."), the end of the
-    stream too ("connection is closed"), or so much that the pool has taken the connection
-    back ("... has been released back to the pool"). asyncpg has no public way to ask.
+    stream too ("connection is closed"). asyncpg has no public way to ask.
     """
     message = str(error)
     if isinstance(error, asyncpg.InternalClientError):
         return message.startswith("cannot switch to state")
     if isinstance(error, asyncpg.InterfaceError):
-        return message.endswith(("connection is closed", "released back to the pool"))
+        return message.endswith("connection is closed")
     return False
 
 
@@ -52,17 +55,32 @@ def rowcount(status: str) -> int:
 
 
 class AsyncpgConnection:
-    """The async connection interface over one asyncpg connection (or pool proxy)."""
+    """The async connection interface over one asyncpg connection."""
 
     def __init__(
-        self, raw: Any, dialect: PostgreSQLDialect, alias: str, pool: AsyncpgPool | None = None
+        self,
+        raw: Any,
+        dialect: PostgreSQLDialect,
+        alias: str,
+        connect_kwargs: dict[str, Any] | None = None,
     ) -> None:
         self._raw = raw
         self.dialect = dialect
         self.alias = alias
         self._finalize = dialect.finalize_sql
         self._broken = False
-        self._pool = pool  # where a connection found dead before use is replaced
+        # How to open a replacement for a connection found dead before anything was sent.
+        self._connect_kwargs = connect_kwargs
+
+    @classmethod
+    async def connect(
+        cls, kwargs: dict[str, Any], dialect: PostgreSQLDialect, alias: str
+    ) -> AsyncpgConnection:
+        return cls(await _open(kwargs, alias), dialect, alias, kwargs)
+
+    async def is_usable(self) -> bool:
+        """False when the server closed the connection while it sat idle (no round trip)."""
+        return not self._raw.is_closed() and not has_unread_input(self._raw)
 
     @property
     def raw(self) -> Any:
@@ -166,12 +184,12 @@ class AsyncpgConnection:
         This is not a retry of a statement: the server never saw it. A connection that held a
         transaction is never replaced, since its work is lost with it.
         """
-        pool = self._pool
-        attempts = pool.size + 1 if pool is not None else 0
+        attempts = 3 if self._connect_kwargs is not None else 0
         while attempts and failed_before_sending(error) and not self._in_transaction_or_unknown():
             attempts -= 1
-            assert pool is not None
-            self._raw = await pool.replace(self._raw)
+            self._raw.terminate()
+            assert self._connect_kwargs is not None
+            self._raw = await _open(self._connect_kwargs, self.alias)
             try:
                 return await getattr(self._raw, method)(*args)
             except _ERRORS as e:
@@ -188,7 +206,7 @@ class AsyncpgConnection:
     def _in_transaction_or_unknown(self) -> bool:
         try:
             return bool(self._raw.is_in_transaction())
-        except asyncpg.InterfaceError:  # taken back by the pool: assume the worst
+        except asyncpg.InterfaceError:  # cannot tell: assume the worst
             return True
 
     def _note_failure(self, error: BaseException) -> None:
@@ -204,8 +222,14 @@ class AsyncpgConnection:
         if self._broken:
             return False
         try:
-            if raw.is_closed():  # raises too once the pool has taken the connection back
+            if raw.is_closed():
                 return False
+            # A statement cancelled with its task is still being cancelled on the server; its
+            # outcome (a BEGIN that did run, say) is known only once that is over. asyncpg's
+            # own pool waits the same way, through the same private protocol methods.
+            protocol = getattr(raw, "_protocol", None)
+            if protocol is not None and protocol._is_cancelling():
+                await protocol._wait_for_cancellation()
             if raw.is_in_transaction():
                 await raw.execute("ROLLBACK")
             return True
@@ -213,147 +237,37 @@ class AsyncpgConnection:
             return False
 
     async def close(self) -> None:
-        await self._raw.close()
+        if self._broken or self._raw.is_closed():
+            self._raw.terminate()
+        else:
+            await self._raw.close()
 
 
-class _PoolConnection(asyncpg.Connection):
-    """The connections of our pools: nothing to send when released.
+def has_unread_input(raw: Any) -> bool:
+    """Whether the server sent something the event loop has not read yet.
 
-    asyncpg's pool would run "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL" on every release, a round trip per checkout. The ORM takes no session-level
-    advisory locks, LISTENs or SETs, and its cursors end with their transaction, so rolling
-    back an open transaction (AsyncpgConnection.reset(), in release()) is all that is needed.
+    An idle pooled connection is owed nothing; input there is the server closing it (a
+    restart, pg_terminate_backend) before the loop has noticed. One ``select()``, no wait.
     """
-
-    def get_reset_query(self) -> str:
-        return ""
-
-    def has_unread_input(self) -> bool:
-        """Whether the server sent something the event loop has not read yet.
-
-        An idle pooled connection is owed nothing; input there is the server closing it (a
-        restart, pg_terminate_backend) before the loop has noticed. One ``select()``, no wait.
-        """
-        transport = getattr(self, "_transport", None)
-        sock = transport.get_extra_info("socket") if transport is not None else None
-        if sock is None:
-            return False
-        try:
-            readable, _, _ = select.select([sock], [], [], 0)
-        except (OSError, ValueError):
-            return True
-        return bool(readable)
+    transport = getattr(raw, "_transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
-class AsyncpgPool:
-    """asyncpg's own pool, created on the first acquire (creating it needs a running loop)."""
-
-    def __init__(
-        self,
-        kwargs: dict[str, Any],
-        dialect: PostgreSQLDialect,
-        *,
-        alias: str,
-        size: int,
-        timeout: float,
-        min_size: int = 0,
-    ) -> None:
-        self.dialect = dialect
-        self.alias = alias
-        self.size = size
-        self.min_size = min_size
-        self.timeout = timeout
-        server_settings = {**kwargs.get("server_settings", {}), "timezone": "UTC"}
-        self._kwargs = {**kwargs, "server_settings": server_settings}
-        self._pool: asyncpg.Pool | None = None
-        self._lock: asyncio.Lock | None = None
-        self._closed = False
-
-    async def _create(self) -> asyncpg.Pool:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._closed:
-                raise InterfaceError(f"the pool of database {self.alias!r} is closed")
-            if self._pool is None:
-                pool = asyncpg.create_pool(
-                    min_size=self.min_size,
-                    max_size=self.size,
-                    connection_class=_PoolConnection,
-                    **self._kwargs,
-                )
-                await pool
-                self._pool = pool
-        return self._pool
-
-    async def acquire(self) -> AsyncpgConnection:
-        pool = self._pool or await self._create()
-        raw = await self._checkout(pool)
-        if raw.has_unread_input():
-            raw = await self.replace(raw)
-        return AsyncpgConnection(raw, self.dialect, self.alias, self)
-
-    async def _checkout(self, pool: asyncpg.Pool) -> Any:
-        try:
-            return await pool.acquire(timeout=self.timeout)
-        except TimeoutError:  # before OSError, of which it is a subclass
-            raise pool_timeout_error(self.alias, self.size, self.timeout) from None
-        except OSError as e:  # the socket could not connect; asyncpg lets this through as is
-            reason = os.strerror(e.errno) if e.errno else str(e)
-            where = f"{self._kwargs.get('host') or 'localhost'}:{self._kwargs.get('port') or 5432}"
-            raise OperationalError(
-                f"connection to database {self.alias!r} at {where} failed: {reason}"
-            ) from e
-        except _ERRORS as e:  # connecting failed: asyncpg raises at once
-            raise translate(e) from e
-
-    async def replace(self, dead: Any) -> Any:
-        """Give back a connection found dead before use; take one that is not.
-
-        Each round terminates one dead connection, so at most ``size`` rounds find another.
-        """
-        pool = self._pool
-        assert pool is not None
-        for _ in range(self.size + 1):
-            with contextlib.suppress(asyncpg.InterfaceError):
-                dead.terminate()
-            await pool.release(dead)
-            raw = await self._checkout(pool)
-            if not raw.has_unread_input():
-                return raw
-            dead = raw
-        raise OperationalError(f"no live connection could be had from the pool of {self.alias!r}")
-
-    def status(self) -> dict[str, int]:
-        """Connections open (idle and in use) and idle, for monitoring and tests."""
-        pool = self._pool
-        if pool is None:
-            return {"size": self.size, "idle": 0, "in_use": 0}
-        open_count, idle = pool.get_size(), pool.get_idle_size()
-        return {"size": self.size, "idle": idle, "in_use": open_count - idle}
-
-    async def release(self, conn: AsyncpgConnection) -> None:
-        assert self._pool is not None
-        raw = conn.raw
-        if not await conn.reset():
-            # The pool replaces a terminated connection; one close() has already taken back
-            # cannot be terminated through its proxy any more.
-            with contextlib.suppress(asyncpg.InterfaceError):
-                raw.terminate()
-        await self._pool.release(raw)
-
-    async def close(self) -> None:
-        """Close the pool, waiting up to pool_timeout for connections still in use.
-
-        asyncpg closes a pool only once every connection is back; those still out after
-        pool_timeout are terminated. Acquiring afterwards raises InterfaceError.
-        """
-        self._closed = True
-        pool = self._pool
-        if pool is None:
-            return
-        try:
-            async with asyncio.timeout(self.timeout):
-                await pool.close()
-        except TimeoutError:
-            pool.terminate()
+async def _open(kwargs: dict[str, Any], alias: str) -> Any:
+    """A new asyncpg connection, with the session in UTC."""
+    server_settings = {**kwargs.get("server_settings", {}), "timezone": "UTC"}
+    try:
+        return await asyncpg.connect(**{**kwargs, "server_settings": server_settings})
+    except OSError as e:  # the socket could not connect; asyncpg lets this through as is
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        where = f"{kwargs.get('host') or 'localhost'}:{kwargs.get('port') or 5432}"
+        raise OperationalError(f"connection to database {alias!r} at {where} failed: {reason}") from e
+    except _ERRORS as e:
+        raise translate(e) from e

@@ -124,9 +124,12 @@ class PostgreSQLBackend:
             "timeout": cfg.pool_timeout,
         }
         if cfg.async_driver == "asyncpg":
-            from .asyncpg import AsyncpgPool
+            from .asyncpg import AsyncpgConnection
 
-            return AsyncpgPool(self.asyncpg_kwargs, self.async_dialect, **sizing)
+            def connect_asyncpg() -> Any:
+                return AsyncpgConnection.connect(self.asyncpg_kwargs, self.async_dialect, cfg.alias)
+
+            return SimpleAsyncPool(connect_asyncpg, **sizing)
         if cfg.async_driver == "psycopg":
             from .psycopg_async import PsycopgAsyncConnection
 
