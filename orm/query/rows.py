@@ -47,7 +47,8 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
     (cached on their parent, None when the LEFT JOIN found nothing) and annotations."""
     from ..model.state import ModelState
 
-    convert = _converted(_converters(columns, dialect), len(columns))
+    converters = _converters(columns, dialect)
+    convert = _converted(converters, len(columns))
     new = object.__new__
 
     def build(level: Any, values: list[Any]) -> Any:
@@ -66,12 +67,23 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
 
     if not plan.children and not plan.annotations:
         model, attnames = plan.model, plan.attnames
+        if not converters:
+            # Nothing to convert: the driver's row is read as it is. The row may carry
+            # trailing ordering columns (DISTINCT), which zip() stops short of.
+            def make_plain(row: Sequence[Any]) -> Any:
+                obj = new(model)
+                data = dict(zip(attnames, row))
+                data["_state"] = ModelState(alias, False)
+                obj.__dict__ = data
+                return obj
+
+            return make_plain
 
         def make(row: Sequence[Any]) -> Any:
             obj = new(model)
-            data = obj.__dict__
-            data.update(zip(attnames, convert(row)))
-            data["_state"] = ModelState(alias, adding=False)
+            data = dict(zip(attnames, convert(row)))
+            data["_state"] = ModelState(alias, False)
+            obj.__dict__ = data
             return obj
 
         return make
@@ -79,7 +91,10 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
 
 
 def dict_factory(names: list[str], columns: Sequence[Expression], dialect: Dialect) -> RowFactory:
-    convert = _converted(_converters(columns, dialect), len(columns))
+    converters = _converters(columns, dialect)
+    if not converters:
+        return lambda row: dict(zip(names, row))  # zip stops before trailing extra columns
+    convert = _converted(converters, len(columns))
     return lambda row: dict(zip(names, convert(row)))
 
 
