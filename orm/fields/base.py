@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from backends.base.dialect import Dialect
 
 
+# Every lookup a class sees (its own and its bases'), built once per class; emptied by each
+# register_lookup(). Read-only for callers.
+_merged_lookups: dict[type, dict[str, type]] = {}
+
+
 class NOT_PROVIDED:
     """Marks an option the user did not give (None is a valid default)."""
 
@@ -30,13 +35,17 @@ class RegisterLookupMixin:
         if "class_lookups" not in cls.__dict__:
             cls.class_lookups = {}
         cls.class_lookups[name] = lookup
+        _merged_lookups.clear()  # a registration may change what subclasses see
         return lookup
 
     @classmethod
     def get_lookups(cls) -> dict[str, type]:
-        merged: dict[str, type] = {}
-        for klass in reversed(cls.__mro__):
-            merged.update(klass.__dict__.get("class_lookups", {}))
+        merged = _merged_lookups.get(cls)
+        if merged is None:
+            merged = {}
+            for klass in reversed(cls.__mro__):
+                merged.update(klass.__dict__.get("class_lookups", {}))
+            _merged_lookups[cls] = merged
         return merged
 
     def get_lookup(self, name: str) -> type | None:
