@@ -10,7 +10,7 @@ from backends.postgresql.dialect import PostgreSQLDialect
 from backends.sqlite.dialect import SQLiteDialect
 from orm import F, Q
 from orm.query.compiler import SQLCompiler, compile_insert
-from tests.models import Article, Author
+from tests.models import Article, Author, Everything
 
 DIALECTS = {
     "sqlite": SQLiteDialect(),
@@ -79,10 +79,36 @@ def test_q_objects_render_with_their_connectors():
 
 
 def test_insert_lists_columns_and_returns_the_key():
+    """One row: a VALUES row of parameters; RETURNING the key."""
+    meta = Author._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    sql, params = compile_insert(Author, fields, [["a", "a@x.org", None, 1, ""]], DIALECTS["psycopg"], [meta.pk])
+    assert sql == (
+        'INSERT INTO "author" ("name", "email", "born", "rating", "bio") '
+        'VALUES (%s, %s, %s, %s, %s) RETURNING "id"'
+    )
+    assert params == ["a", "a@x.org", None, 1, ""]
+
+
+def test_multi_row_insert_on_postgresql_sends_one_array_per_column():
+    """Several rows on PostgreSQL: INSERT ... SELECT FROM unnest() of one typed array per
+    column, so the SQL is the same for any number of rows and values stay parameters."""
     meta = Author._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     rows = [["a", "a@x.org", None, 1, ""], ["b", "b@x.org", None, 2, ""]]
     sql, params = compile_insert(Author, fields, rows, DIALECTS["psycopg"], [meta.pk])
-    assert sql.startswith('INSERT INTO "author" ("name", "email", "born", "rating", "bio") VALUES')
-    assert sql.endswith('RETURNING "id"')
-    assert len(params) == 10
+    assert sql == (
+        'INSERT INTO "author" ("name", "email", "born", "rating", "bio") SELECT * FROM '
+        'unnest(%s::text[], %s::text[], %s::date[], %s::integer[], %s::text[]) RETURNING "id"'
+    )
+    assert params == [["a", "b"], ["a@x.org", "b@x.org"], [None, None], [1, 2], ["", ""]]
+
+
+def test_multi_row_insert_of_a_json_column_stays_rows_of_values():
+    """JSON values are text adapted per driver: no array cast for them, VALUES rows instead."""
+    meta = Everything._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    rows = [[None] * len(fields), [None] * len(fields)]
+    sql, params = compile_insert(Everything, fields, rows, DIALECTS["psycopg"], [meta.pk])
+    assert " VALUES (" in sql and "unnest" not in sql
+    assert len(params) == 2 * len(fields)

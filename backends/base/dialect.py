@@ -252,6 +252,11 @@ class Dialect:
         PostgreSQL refuses on a table with pending deferred checks."""
         return []
 
+    def array_insert_type(self, field: Any) -> str | None:
+        """The SQL type to cast a column's array of values to in a multi-row INSERT from
+        arrays, or None where the database (or this column type) does not insert that way."""
+        return None
+
     def schema_transaction_sql(self) -> tuple[list[str], list[str]]:
         """Statements run before BEGIN and after COMMIT/ROLLBACK of a transaction that changes
         the schema (a migration), on the same connection."""

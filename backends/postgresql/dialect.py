@@ -26,6 +26,18 @@ _TEXT_LOOKUPS = frozenset(
 )
 _CASE_INSENSITIVE = frozenset({"iexact", "icontains", "istartswith", "iendswith"})
 _TEXT_TYPES = frozenset({"CharField", "TextField", "EmailField"})
+# Column types bulk inserts send as arrays (see array_insert_type): internal type -> the
+# element type the array parameter is cast to. The column's own type (length, precision)
+# applies on assignment, as for any INSERT.
+_ARRAY_INSERT_TYPES = {
+    "AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "smallint",
+    "IntegerField": "integer", "BigIntegerField": "bigint", "SmallIntegerField": "smallint",
+    "PositiveIntegerField": "integer", "FloatField": "double precision",
+    "DecimalField": "numeric", "BooleanField": "boolean", "CharField": "text",
+    "TextField": "text", "EmailField": "text", "DateField": "date",
+    "DateTimeField": "timestamp with time zone", "TimeField": "time", "DurationField": "interval",
+    "UUIDField": "uuid",
+}
 
 # EXTRACT field per kind; week_day and second get special treatment below.
 _EXTRACT_FIELDS = {
@@ -150,6 +162,10 @@ class PostgreSQLDialect(Dialect):
         # No converter for DateTimeField: with the session time zone UTC both drivers already
         # return tzinfo=timezone.utc. None for UUIDField: asyncpg's UUID subclasses uuid.UUID.
         return None
+
+    def array_insert_type(self, field: Any) -> str | None:
+        # None for JSON (text adapted per driver) and binary: those insert as VALUES rows.
+        return _ARRAY_INSERT_TYPES.get(field.get_internal_type())
 
     # -- SQL fragments -------------------------------------------------------------------------
     def lookup_lhs(self, lookup_name: str, lhs_sql: str, internal_type: str) -> str:

@@ -642,6 +642,20 @@ def compile_insert(
             raise ValueError("compile_insert without fields takes one row at a time")
         return dialect.insert_default_values_sql(table) + returning_sql, []
     adapters = [f.get_db_adapter(dialect) for f in fields]
+    if len(rows) > 1:
+        array_types = [dialect.array_insert_type(f) for f in fields]
+        if all(array_types):
+            # One array parameter per column (PostgreSQL's unnest): the statement's text and
+            # its parameter count stay the same whatever the number of rows, and the driver
+            # encodes a few arrays instead of rows x columns parameters.
+            columns_params = [
+                [a(v) if a is not None and v is not None else v for v in column]
+                for a, column in zip(adapters, zip(*rows))
+            ]
+            arrays = ", ".join(f"%s::{t}[]" for t in array_types)
+            names = ", ".join(quote(f.column) for f in fields)
+            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){returning_sql}"
+            return sql, columns_params
     params: list[Any] = []
     for row in rows:
         for adapter, value in zip(adapters, row):
