@@ -136,11 +136,14 @@ class SimpleAsyncPool:
         self._closed = False
 
     async def acquire(self) -> Any:
-        try:
-            async with asyncio.timeout(self.timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise pool_timeout_error(self.alias, self.size, self.timeout) from None
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise pool_timeout_error(self.alias, self.size, self.timeout) from None
+        else:
+            await self._slots.acquire()  # a free slot: no wait, so no timer to arm and cancel
         try:
             if self._unfilled:
                 self._unfilled = False

@@ -113,6 +113,26 @@ class SQLCompiler:
             columns.append(query.annotations[name])
         return columns, None
 
+    def _shape_key(self, query: Query, with_limits: bool) -> tuple[Any, ...] | None:
+        """For a plain model query on one table (no join, DISTINCT, grouping, locking), the
+        key its SQL around the WHERE clause is cached under. Only string orderings take part:
+        an expression in order_by leaves the query uncached."""
+        if (
+            query.alias_map
+            or query.distinct
+            or query.group_by is not None
+            or query.having.children
+            or query.select_for_update
+            or query.alias_columns
+            or not all(isinstance(o, str) for o in query.order_by)
+        ):
+            return None
+        select_key = self._plain_select_key(query)
+        if select_key is None:
+            return None
+        limits = (query.high_mark is not None, bool(query.low_mark)) if with_limits else None
+        return (select_key, query.order_by, query.default_ordering, query.standard_ordering, limits)
+
     def _plain_select_key(self, query: Query) -> tuple[Any, ...] | None:
         """For a query reading model instances with no select_related and no annotations,
         the key its column list is cached under: the columns, their SQL and the row plan
@@ -172,6 +192,16 @@ class SQLCompiler:
         query = self.query = self.query.clone()
         if query.combinator is not None:
             return self.as_combined(with_limits)
+        shape = self._shape_key(query, with_limits)
+        if shape is not None:
+            hit = _SHAPE_CACHE.get(shape)
+            if hit is not None:
+                head, order_sql, cached_columns, self.plan = hit
+                where, where_params = self.where_sql()
+                sql = head + where + order_sql
+                if with_limits:
+                    sql, where_params = self._with_limits(sql, where_params)
+                return sql, where_params, list(cached_columns)
         params: list[Any] = []
         cache_key = self._plain_select_key(query)
         cached = _SELECT_CACHE.get(cache_key) if cache_key is not None else None
@@ -223,6 +253,13 @@ class SQLCompiler:
                 params.extend(having_params)
         positional = query.distinct or query.group_by is not None
         order_sql, order_params = self.order_by_sql(ordering, keys if positional else None)
+        if shape is not None and not query.alias_map and not order_params and not from_params:
+            # Nothing but the WHERE clause and the limits varies between queries of this
+            # shape (no join was needed, ordering has no parameters): keep the rest.
+            if len(_SHAPE_CACHE) >= _SELECT_CACHE_SIZE:
+                _SHAPE_CACHE.clear()
+            head = f"SELECT {', '.join(select)} FROM {from_sql}"
+            _SHAPE_CACHE[shape] = (head, order_sql, list(columns), self.plan)
         sql += order_sql
         params.extend(order_params)
         if with_limits:
@@ -592,6 +629,9 @@ def _related_choices(model: Any, tree: Any, prefix: str, depth: int = 0) -> list
 # otherwise pile up.
 _SELECT_CACHE: dict[tuple[Any, ...], tuple[list[Any], list[str], list[tuple[str, str]], Any]] = {}
 _SELECT_CACHE_SIZE = 512
+# The SQL of plain one-table model queries around their WHERE clause (see _shape_key):
+# (SELECT ... FROM ..., ORDER BY ..., columns, row plan).
+_SHAPE_CACHE: dict[tuple[Any, ...], tuple[str, str, list[Any], Any]] = {}
 
 
 def _key(sql: str, params: list[Any]) -> tuple[str, str]:
