@@ -45,6 +45,8 @@ class SQLCompiler:
         self.dialect = dialect
         self.quote = dialect.quote_name
         self.plan: ModelPlan | None = None
+        # True when ``plan`` comes from a cache, shared by every query of its shape.
+        self.plan_shared = False
 
     # -- building blocks -----------------------------------------------------------------------
     def compile(self, node: Any) -> SQLParams:
@@ -197,6 +199,7 @@ class SQLCompiler:
             hit = _SHAPE_CACHE.get(shape)
             if hit is not None:
                 head, order_sql, cached_columns, self.plan = hit
+                self.plan_shared = True
                 where, where_params = self.where_sql()
                 sql = head + where + order_sql
                 if with_limits:
@@ -207,6 +210,7 @@ class SQLCompiler:
         cached = _SELECT_CACHE.get(cache_key) if cache_key is not None else None
         if cached is not None:
             cached_columns, rendered, cached_keys, self.plan = cached
+            self.plan_shared = True
             # Copies: a DISTINCT query appends its ordering columns to these.
             columns, keys = list(cached_columns), list(cached_keys)
             names = None

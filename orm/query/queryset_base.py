@@ -21,6 +21,11 @@ M = TypeVar("M")
 MAX_GET_RESULTS = 21
 
 
+# Row factories of cached row plans (see SQLCompiler.plan_shared), by (plan, dialect class,
+# database alias).
+_FACTORIES: dict[tuple[Any, type, str], Any] = {}
+
+
 class CompiledSelect:
     __slots__ = ("sql", "params", "make")
 
@@ -303,7 +308,16 @@ class BaseQuerySet(Generic[M]):
         compiler = SQLCompiler(self.query, dialect)
         sql, params, columns = compiler.as_select()
         names = [name for name, _ in self.query.values_select] if self.query.values_select else None
-        make = row_factory(self._kind, compiler.plan, names, columns, dialect, self.db)
+        if self._kind == "model" and compiler.plan_shared:
+            # The row factory of a cached plan is cached with it (per dialect and alias).
+            key = (compiler.plan, type(dialect), self.db)
+            make = _FACTORIES.get(key)
+            if make is None:
+                if len(_FACTORIES) >= 512:
+                    _FACTORIES.clear()
+                make = _FACTORIES[key] = row_factory("model", compiler.plan, None, columns, dialect, self.db)
+        else:
+            make = row_factory(self._kind, compiler.plan, names, columns, dialect, self.db)
         return CompiledSelect(sql, params, make)
 
     @property
