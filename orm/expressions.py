@@ -173,6 +173,8 @@ def field_for_value(value: Any) -> Field | None:
 class Value(Expression):
     """A literal value, sent as a parameter."""
 
+    contains_aggregate = False
+
     def __init__(self, value: Any, output_field: Field | None = None) -> None:
         self.value = value
         self._output_field = output_field
@@ -196,6 +198,8 @@ class Value(Expression):
 
 class Col(Expression):
     """A column of a table (or table alias) in the query."""
+
+    contains_aggregate = False
 
     def __init__(self, alias: str, field: Field) -> None:
         self.alias = alias

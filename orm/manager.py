@@ -93,9 +93,22 @@ class BaseManager(Generic[M]):
         return type(class_name or f"{cls.__name__}From{queryset_class.__name__}", (cls,), attrs)
 
 
+# Building methods that only chain: called on the fresh queryset of the default
+# get_queryset(), which nothing else holds, they may build on it instead of a copy.
+_BUILDERS = frozenset({
+    "filter", "exclude", "order_by", "values", "values_list", "only", "defer",
+    "select_related", "prefetch_related", "annotate", "alias", "distinct", "reverse",
+})
+
+
 def _proxy(name: str, method: Any) -> Any:
+    builds = name in _BUILDERS
+
     def proxy(self: BaseManager[Any], *args: Any, **kwargs: Any) -> Any:
-        return getattr(self.get_queryset(), name)(*args, **kwargs)
+        queryset = self.get_queryset()
+        if builds and type(self).get_queryset is BaseManager.get_queryset:
+            queryset._owned = True  # its first _chain() returns it instead of a clone
+        return getattr(queryset, name)(*args, **kwargs)
 
     proxy.__name__ = name
     proxy.__doc__ = method.__doc__

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 # Every lookup a class sees (its own and its bases'), built once per class; emptied by each
 # register_lookup(). Read-only for callers.
 _merged_lookups: dict[type, dict[str, type]] = {}
+# get_lookup() answers by (field class, name, "lookup"), for classes whose lookups depend on
+# the class alone; emptied with _merged_lookups.
+_lookup_kinds: dict[tuple[type, str, str], type | None] = {}
 
 
 class NOT_PROVIDED:
@@ -36,6 +39,7 @@ class RegisterLookupMixin:
             cls.class_lookups = {}
         cls.class_lookups[name] = lookup
         _merged_lookups.clear()  # a registration may change what subclasses see
+        _lookup_kinds.clear()
         return lookup
 
     @classmethod
@@ -49,12 +53,18 @@ class RegisterLookupMixin:
         return merged
 
     def get_lookup(self, name: str) -> type | None:
+        key = (type(self), name, "lookup")
+        try:
+            return _lookup_kinds[key]
+        except KeyError:
+            pass
         from ..query.lookups import Lookup
 
         found = self.get_lookups().get(name)
-        if found is not None and issubclass(found, Lookup):
-            return found
-        return None
+        result = found if found is not None and issubclass(found, Lookup) else None
+        if getattr(type(self).get_lookups, "__func__", None) is _CLASS_GET_LOOKUPS:
+            _lookup_kinds[key] = result  # only where lookups depend on the class alone
+        return result
 
     def get_transform(self, name: str) -> type | None:
         from ..query.lookups import Transform
@@ -64,6 +74,9 @@ class RegisterLookupMixin:
             return found
         return None
 
+
+
+_CLASS_GET_LOOKUPS = RegisterLookupMixin.__dict__["get_lookups"].__func__
 
 class DeferredAttribute:
     """Class attribute of every concrete field.

@@ -38,6 +38,10 @@ class CompiledSelect:
 class BaseQuerySet(Generic[M]):
     """A lazy query: building methods return new querysets and never touch the database."""
 
+    # Set (on the instance) by manager proxies for a queryset nothing else holds: its first
+    # _chain() builds on it instead of copying it.
+    _owned: bool
+
     def __init__(self, model: type[M] | None = None, query: Query | None = None, using: str | None = None):
         self.model: Any = model
         self.query = query if query is not None else Query(model)
@@ -48,6 +52,8 @@ class BaseQuerySet(Generic[M]):
 
     # -- cloning -------------------------------------------------------------------------------
     def _chain(self) -> Any:
+        if self.__dict__.pop("_owned", False):
+            return self  # fresh from a manager and held by nobody else (manager._proxy)
         clone = object.__new__(type(self))
         clone.model = self.model
         clone.query = self.query.clone()
