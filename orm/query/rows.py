@@ -68,16 +68,8 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
     if not plan.children and not plan.annotations:
         model, attnames = plan.model, plan.attnames
         if not converters:
-            # Nothing to convert: the driver's row is read as it is. The row may carry
-            # trailing ordering columns (DISTINCT), which zip() stops short of.
-            def make_plain(row: Sequence[Any]) -> Any:
-                obj = new(model)
-                data = dict(zip(attnames, row))
-                data["_state"] = ModelState(alias, False)
-                obj.__dict__ = data
-                return obj
-
-            return make_plain
+            # Nothing to convert: the driver's row is read as it is.
+            return _plain_builder(tuple(attnames))(model, alias, new, ModelState)
 
         def make(row: Sequence[Any]) -> Any:
             obj = new(model)
@@ -88,6 +80,34 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
 
         return make
     return lambda row: build(plan, convert(row))
+
+
+_plain_builders: dict[tuple[str, ...], Callable[..., RowFactory]] = {}
+
+
+def _plain_builder(attnames: tuple[str, ...]) -> Callable[..., RowFactory]:
+    """A function making row-to-instance functions for models with these attribute names.
+
+    The instance's ``__dict__`` is written as one dict display with each value read by
+    position (``{'id': row[0], 'name': row[1], ...}``), about a third faster per row than
+    zip() into a dict. The source is made from repr() of the names, once per tuple of names.
+    Trailing columns the row may carry (the ordering columns of a DISTINCT) are not read.
+    """
+    builder = _plain_builders.get(attnames)
+    if builder is None:
+        items = ", ".join(f"{name!r}: row[{i}]" for i, name in enumerate(attnames))
+        source = (
+            "def build(model, alias, new, ModelState):\n"
+            "    def make(row):\n"
+            "        obj = new(model)\n"
+            f"        obj.__dict__ = {{{items}, '_state': ModelState(alias, False)}}\n"
+            "        return obj\n"
+            "    return make\n"
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<orm row builder>", "exec"), namespace)  # noqa: S102 - names via repr()
+        builder = _plain_builders[attnames] = namespace["build"]
+    return builder
 
 
 def dict_factory(names: list[str], columns: Sequence[Expression], dialect: Dialect) -> RowFactory:
