@@ -129,6 +129,8 @@ class DecimalField(Field):
         self.max_digits = max_digits
         self.decimal_places = decimal_places
         self._quantum = decimal.Decimal(1).scaleb(-decimal_places)
+        # Contexts are immutable in use here: one per field, not one per value.
+        self._rounding = decimal.Context(prec=max_digits + 1)
         super().__init__(verbose_name, name, **kwargs)
 
     def db_type_parameters(self) -> dict[str, Any]:
@@ -154,7 +156,7 @@ class DecimalField(Field):
         if value is None or not value.is_finite():
             return value
         try:
-            return value.quantize(self._quantum, context=decimal.Context(prec=self.max_digits + 1))
+            return value.quantize(self._quantum, context=self._rounding)
         except decimal.InvalidOperation:
             return value  # too many digits: the database (or full_clean) reports it
 

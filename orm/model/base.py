@@ -135,22 +135,22 @@ class Model(AsyncModelMethods, SyncModelMethods, metaclass=ModelBase):
             raise TypeError(f"{cls.__name__} is abstract and cannot be instantiated")
         data = self.__dict__
         data["_state"] = ModelState()
-        fields = meta.concrete_fields
-        if len(args) > len(fields):
-            raise TypeError(f"{cls.__name__}() takes at most {len(fields)} positional arguments")
-        for field, value in zip(fields, args):
-            data[field.attname] = value
-        for field in fields[len(args):]:
-            if field.name in kwargs:
-                value = kwargs.pop(field.name)
-                if field.is_relation:  # an instance (or None): the descriptor takes its key
-                    setattr(self, field.name, value)
+        plan = meta.init_plan
+        if len(args) > len(plan):
+            raise TypeError(f"{cls.__name__}() takes at most {len(plan)} positional arguments")
+        for (_, attname, _, _), value in zip(plan, args):
+            data[attname] = value
+        for name, attname, is_relation, field in plan[len(args):] if args else plan:
+            if name in kwargs:
+                value = kwargs.pop(name)
+                if is_relation:  # an instance (or None): the descriptor takes its key
+                    setattr(self, name, value)
                     continue
-            elif field.attname in kwargs:
-                value = kwargs.pop(field.attname)
+            elif attname in kwargs:
+                value = kwargs.pop(attname)
             else:
                 value = field.get_default()
-            data[field.attname] = value
+            data[attname] = value
         if kwargs:
             for key in kwargs:
                 prop = getattr(cls, key, None)

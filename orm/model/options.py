@@ -104,7 +104,18 @@ class Options:
 
     def _expire(self) -> None:
         self.__dict__.pop("_concrete", None)
+        self.__dict__.pop("_init_plan", None)
         self._by_name = {}
+
+    @property
+    def init_plan(self) -> tuple[tuple[str, str, bool, Field], ...]:
+        """(name, attname, is_relation, field) of each concrete field, for Model.__init__."""
+        cached = self.__dict__.get("_init_plan")
+        if cached is None:
+            cached = self.__dict__["_init_plan"] = tuple(
+                (f.name, f.attname, bool(f.is_relation), f) for f in self.concrete_fields
+            )
+        return cached
 
     @property
     def fields(self) -> list[Field]:
