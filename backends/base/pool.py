@@ -7,6 +7,7 @@ one that cannot be rolled back is closed and replaced later.
 from __future__ import annotations
 
 import asyncio
+import collections
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -96,6 +97,15 @@ class SimpleSyncPool:
 _closing: set[asyncio.Task[Any]] = set()
 
 
+class _TimedOut(Exception):
+    """Set on a waiter whose pool_timeout passed (turned into PoolTimeout by its task)."""
+
+
+def _time_out(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(_TimedOut())
+
+
 def _close_quietly(conn: Any) -> None:
     try:
         conn.close()
@@ -131,19 +141,18 @@ class SimpleAsyncPool:
         self.min_size = min_size
         self._unfilled = min_size > 0
         self.timeout = timeout
-        self._slots = asyncio.Semaphore(size)
+        # Slots (the right to hold a connection): free ones are counted; a released slot
+        # goes straight to the oldest waiter, whose future it completes.
+        self._free = size
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._idle: list[Any] = []
         self._closed = False
 
     async def acquire(self) -> Any:
-        if self._slots.locked():
-            try:
-                async with asyncio.timeout(self.timeout):
-                    await self._slots.acquire()
-            except TimeoutError:
-                raise pool_timeout_error(self.alias, self.size, self.timeout) from None
+        if self._free and not self._waiters:
+            self._free -= 1
         else:
-            await self._slots.acquire()  # a free slot: no wait, so no timer to arm and cancel
+            await self._wait_for_slot()
         try:
             if self._unfilled:
                 self._unfilled = False
@@ -161,8 +170,36 @@ class SimpleAsyncPool:
                 _close_in_background(conn)  # the server closed it while it was idle
             return await self._connect()
         except BaseException:
-            self._slots.release()
+            self._release_slot()
             raise
+
+    async def _wait_for_slot(self) -> None:
+        """Wait in line for a slot, at most ``timeout`` seconds (one timer, no task)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = loop.call_later(self.timeout, _time_out, waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                if waiter.exception() is None:
+                    # The slot was handed over just as this task was cancelled: pass it on.
+                    self._release_slot()
+                elif isinstance(waiter.exception(), _TimedOut):
+                    raise pool_timeout_error(self.alias, self.size, self.timeout) from None
+            raise
+        finally:
+            timer.cancel()
+
+    def _release_slot(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # done: timed out or cancelled, no longer waiting
+                waiter.set_result(None)
+                return
+        self._free += 1
 
     async def release(self, conn: Any) -> None:
         try:
@@ -176,10 +213,10 @@ class SimpleAsyncPool:
             _close_in_background(conn)
             raise
         finally:
-            self._slots.release()
+            self._release_slot()
 
     def status(self) -> dict[str, int]:
-        return {"size": self.size, "idle": len(self._idle), "in_use": self.size - self._slots._value}
+        return {"size": self.size, "idle": len(self._idle), "in_use": self.size - self._free}
 
     async def close(self) -> None:
         self._closed = True
