@@ -149,6 +149,25 @@ def insert_row(obj: Any, fields: Sequence[Field]) -> list[Any]:
     return [f.get_prep_value(f.pre_save(obj, True)) for f in fields]
 
 
+def insert_row_reader(fields: Sequence[Field]) -> Any:
+    """``insert_row`` for many objects of one model: where no field has a pre_save of its
+    own (auto_now and friends), values are read from the instance dict directly."""
+    from ..fields.base import Field
+
+    if any(type(f).pre_save is not Field.pre_save for f in fields):
+        return lambda obj: insert_row(obj, fields)
+    readers = [(f.attname, f.get_prep_value) for f in fields]
+
+    def read(obj: Any) -> list[Any]:
+        data = obj.__dict__
+        try:
+            return [prep(data[attname]) for attname, prep in readers]
+        except KeyError:  # a value set some other way than the constructor: the long way
+            return insert_row(obj, fields)
+
+    return read
+
+
 def bulk_insert_plan(model: Any, objs: list[Any], dialect: Dialect, batch_size: int | None) -> list[InsertGroup]:
     meta = model._meta
     from ..model.saving import prepare_related_fields
@@ -175,11 +194,12 @@ def bulk_insert_plan(model: Any, objs: list[Any], dialect: Dialect, batch_size: 
         if not fields:
             per_batch = 1  # DEFAULT VALUES inserts one row per statement
         group = None
+        read = insert_row_reader(fields)
         for obj in members:
             if group is None or len(group.objs) >= per_batch:
                 group = InsertGroup(fields, returning)
                 groups.append(group)
-            group.rows.append(insert_row(obj, fields))
+            group.rows.append(read(obj))
             group.objs.append(obj)
     return groups
 
