@@ -25,7 +25,7 @@ from . import recorder
 from .context import MigrationContext
 from .migration import Migration
 from .operations import PythonStep, RunPython, RunSQL
-from .plan import Plan, states_through
+from .plan import IrreversibleError, Plan, states_through
 
 
 async def aapplied_migrations(using: str = "default") -> set[tuple[str, str]]:
@@ -98,8 +98,6 @@ def migration_steps(plan: Plan, migration: Migration, editor: Any, backwards: bo
         before, after = states[index], states[index + 1]
         if backwards:
             if not operation.reversible:
-                from .plan import IrreversibleError
-
                 raise IrreversibleError(
                     f"{migration.app_label}.{migration.name}: operation {index + 1} "
                     f"({operation.describe()}) cannot be reversed"

@@ -14,11 +14,13 @@ from orm.model import registry
 
 from .autodetector import Ask, Autodetector, migration_name
 from .config import Project
+from .loader import MigrationLoader
 from .migration import Migration
 from .operations import Operation
 from .plan import project_state
 from .project import check_conflicts
 from .state import ProjectState
+from .writer import MigrationWriter
 
 
 @dataclass
@@ -52,9 +54,6 @@ def makemigrations(
 ) -> list[NewMigration]:
     """Write (unless ``dry_run``) a migration per app whose models differ from its
     migrations, and return them. ``check`` is ``bool(makemigrations(..., dry_run=True))``."""
-    from .loader import MigrationLoader
-    from .writer import MigrationWriter
-
     project.import_models()
     labels = app_labels or sorted(project.apps)
     for label in labels:
@@ -65,13 +64,14 @@ def makemigrations(
     graph = loader.graph
 
     if merge:
-        return _merge(project, loader, labels, dry_run)
+        return _merge(loader, labels, dry_run)
     check_conflicts(graph)
 
-    planned: dict[str, tuple[str, list[str], list[Operation]]] = {}
+    # app label -> (apps its new migration depends on, its operations)
+    planned: dict[str, tuple[list[str], list[Operation]]] = {}
     if empty:
         for label in labels:
-            planned[label] = ("", [], [])
+            planned[label] = ([], [])
     else:
         before = project_state(graph)
         after = ProjectState.from_models(
@@ -79,58 +79,44 @@ def makemigrations(
         )
         changes = Autodetector(before, after, ask=ask, warn=warn).changes(set(labels))
         for label, change in changes.items():
-            planned[label] = ("", sorted(change.depends_on_apps), change.operations)
+            planned[label] = (sorted(change.depends_on_apps), change.operations)
 
-    written: list[NewMigration] = []
+    # Every new migration's name first: one app's may depend on another's.
     new_keys: dict[str, tuple[str, str]] = {}
-    numbers = {label: _next_number(graph, label) for label in planned}
-    for label, (_, _, operations) in planned.items():
-        number = numbers[label]
-        migration_label = (
-            f"{number:04d}_{name}" if name else migration_name(operations, number)
-        )
-        new_keys[label] = (label, migration_label)
-    for label, (_, other_apps, operations) in planned.items():
-        dependencies = [key for key in sorted(graph.leaf_nodes(label))]
+    for label, (_, operations) in planned.items():
+        number = loader.next_number(label)
+        new_keys[label] = (label, f"{number:04d}_{name}" if name else migration_name(operations, number))
+    written: list[NewMigration] = []
+    for label, (other_apps, operations) in planned.items():
+        dependencies = sorted(graph.leaf_nodes(label))
         for other in other_apps:
             if other in new_keys:
                 dependencies.append(new_keys[other])
             else:
                 dependencies += sorted(graph.leaf_nodes(other))
         migration = new_migration(label, new_keys[label][1], dependencies, operations)
-        writer = MigrationWriter(migration)
-        source = writer.as_string()
-        path = loader.migrations_dir(label) / writer.filename
-        if not dry_run:
-            loader.ensure_migrations_dir(label)
-            path.write_text(source, encoding="utf-8")
-        written.append(NewMigration(migration, path, source))
+        written.append(_write(loader, migration, dry_run))
     return written
 
 
-def _next_number(graph: Any, app_label: str) -> int:
-    numbers = [
-        int(name.split("_", 1)[0]) for app, name in graph.nodes if app == app_label and name[:4].isdigit()
-    ]
-    return max(numbers, default=0) + 1
-
-
-def _merge(project: Project, loader: Any, labels: list[str], dry_run: bool) -> list[NewMigration]:
-    from .writer import MigrationWriter
-
-    graph = loader.graph
+def _merge(loader: MigrationLoader, labels: list[str], dry_run: bool) -> list[NewMigration]:
     written = []
-    for label, leaves in sorted(graph.conflicts().items()):
+    for label, leaves in sorted(loader.graph.conflicts().items()):
         if label not in labels:
             continue
-        number = _next_number(graph, label)
         leaf_names = sorted(leaves)
-        name = f"{number:04d}_merge_{'_'.join(n.split('_', 1)[0] for n in leaf_names)}"
+        name = f"{loader.next_number(label):04d}_merge_{'_'.join(n.split('_', 1)[0] for n in leaf_names)}"
         migration = new_migration(label, name, [(label, n) for n in leaf_names], [])
-        writer = MigrationWriter(migration)
-        source = writer.as_string()
-        path = loader.migrations_dir(label) / writer.filename
-        if not dry_run:
-            path.write_text(source, encoding="utf-8")
-        written.append(NewMigration(migration, path, source))
+        written.append(_write(loader, migration, dry_run))
     return written
+
+
+def _write(loader: MigrationLoader, migration: Migration, dry_run: bool) -> NewMigration:
+    """The migration's source, written to its app's migrations directory unless ``dry_run``."""
+    writer = MigrationWriter(migration)
+    source = writer.as_string()
+    path = loader.migrations_dir(migration.app_label) / writer.filename
+    if not dry_run:
+        loader.ensure_migrations_dir(migration.app_label)
+        path.write_text(source, encoding="utf-8")
+    return NewMigration(migration, path, source)

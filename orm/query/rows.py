@@ -66,19 +66,10 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
         return obj
 
     if not plan.children and not plan.annotations:
-        model, attnames = plan.model, plan.attnames
+        make = _plain_builder(tuple(plan.attnames))(plan.model, alias, new, ModelState)
         if not converters:
-            # Nothing to convert: the driver's row is read as it is.
-            return _plain_builder(tuple(attnames))(model, alias, new, ModelState)
-
-        def make(row: Sequence[Any]) -> Any:
-            obj = new(model)
-            data = dict(zip(attnames, convert(row)))
-            data["_state"] = ModelState(alias, False)
-            obj.__dict__ = data
-            return obj
-
-        return make
+            return make  # nothing to convert: the driver's row is read as it is
+        return lambda row: make(convert(row))
     return lambda row: build(plan, convert(row))
 
 

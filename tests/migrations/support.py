@@ -174,7 +174,7 @@ class Project:
         return [str(r[0]) for r in rows]
 
 
-def expected_mismatches(models: dict[str, Any], schema: Schema, vendor: str) -> list[str]:
+def expected_mismatches(models: dict[str, Any], schema: Schema) -> list[str]:
     """How the tables differ from what the models say (empty when they match)."""
     problems: list[str] = []
     expected_tables: set[str] = set()

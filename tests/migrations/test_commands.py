@@ -229,7 +229,7 @@ def test_python_api_sync_and_async(project: Project, monkeypatch):
     try:
         plan = migrations.migrate(project=loaded)
         assert [m.name for m, backwards in plan.steps] == ["0001_initial"]
-        assert not expected_mismatches(project.models(), project.schema(), project.vendor)
+        assert not expected_mismatches(project.models(), project.schema())
         orm.setup(databases=loaded.databases)
 
         async def back() -> None:
@@ -282,7 +282,7 @@ def test_relations_across_apps_make_migrations_depend_on_each_other(project: Pro
     source = (project.root / other / "migrations" / "0001_initial.py").read_text()
     assert f'("{project.app}", "0001_initial")' in source
     project.run("migrate")
-    assert expected_mismatches(project.models(), project.schema(), project.vendor) == []
+    assert expected_mismatches(project.models(), project.schema()) == []
     project.run("migrate", project.app, "zero")
     assert project.schema() == {}
     assert project.history() == []

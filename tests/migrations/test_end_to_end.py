@@ -160,7 +160,7 @@ def step(project: Project, models: str) -> str:
 
 
 def assert_matches(project: Project) -> None:
-    problems = expected_mismatches(project.models(), project.schema(), project.vendor)
+    problems = expected_mismatches(project.models(), project.schema())
     assert problems == []
 
 
