@@ -1,9 +1,11 @@
-"""The runner: one child process per adapter, workloads timed there, one table at the end.
+"""The runner: one child process per adapter and round, workloads timed there, one table.
 
 The parent creates ``bench_item``, starts ``python -m bench --child NAME`` for each adapter in
 turn (so libraries never share a process or an event loop), reads back the child's JSON, and
-prints the table. The child resets and fills the table with plain SQL before every timed run,
-runs the workload once to warm up and then ``repeats`` times, and verifies every run.
+prints the table. The adapters take turns ``rounds`` times, so a slow minute of a shared
+machine lands on all of them rather than on whichever adapter ran then; a cell is the median
+of every round's runs. The child resets and fills the table with plain SQL before every timed
+run, runs the workload once to warm up and then ``repeats`` times, and verifies every run.
 """
 
 from __future__ import annotations
@@ -360,12 +362,38 @@ def add_ratios(adapters: list[dict[str, Any]], baseline: str = BASELINE) -> None
                 cell["ratio"] = None
 
 
+def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One adapter's child reports, one per round, as one report.
+
+    An adapter that was skipped or broke in any round is reported as that round said; a cell
+    that FAILED in any round stays FAILED (a wrong result is never averaged away); otherwise
+    the cell's runs are all rounds' runs and its figure their median.
+    """
+    first = rounds[0]
+    broken = next((r for r in rounds if r["status"] != "ok"), None)
+    if broken is not None:
+        return broken
+    merged: dict[str, Any] = {key: value for key, value in first.items() if key != "results"}
+    results: dict[str, dict[str, Any]] = {}
+    for workload, cell in first.get("results", {}).items():
+        cells = [r.get("results", {}).get(workload) or _failed("missing from a round") for r in rounds]
+        failed = next((c for c in cells if c["status"] != "ok"), None)
+        if failed is not None:
+            results[workload] = failed
+            continue
+        runs = [rate for c in cells for rate in c["runs"]]
+        results[workload] = dict(cell, runs=runs, ops_per_sec=statistics.median(runs))
+    merged["results"] = results
+    return merged
+
+
 def run_all(
     url: str, adapters: Sequence[str], workloads: Sequence[str], repeats: int, sizes: Sizes,
     quick: bool = False, timeout: float = 900.0, progress: Callable[[str], None] | None = None,
-    logged: bool = False,
+    logged: bool = False, rounds: int = 1,
 ) -> dict[str, Any]:
-    """Run every adapter in its own process; the whole report (what ``--json`` writes)."""
+    """Run every adapter in its own process, ``rounds`` turns each; the whole report (what
+    ``--json`` writes)."""
     try:
         table = Table(url)
     except ImportError as e:
@@ -375,15 +403,21 @@ def run_all(
     try:
         server_version = table.server_version()
         table.create(unlogged=not logged)
-        results = []
-        for name in adapters:
-            if progress:
-                progress(f"{name} ...")
-            started = time.perf_counter()
-            result = _spawn(name, url, workloads, repeats, sizes, quick, timeout)
-            results.append(result)
-            if progress:
-                progress(f"{name}: {result['status']} ({time.perf_counter() - started:.1f} s)")
+        turns: dict[str, list[dict[str, Any]]] = {name: [] for name in adapters}
+        for round_number in range(1, rounds + 1):
+            for name in adapters:
+                done = turns[name]
+                if done and done[-1]["status"] != "ok":
+                    continue  # skipped or broken: another turn would say the same
+                label = f"{name}, round {round_number}/{rounds}" if rounds > 1 else name
+                if progress:
+                    progress(f"{label} ...")
+                started = time.perf_counter()
+                done.append(_spawn(name, url, workloads, repeats, sizes, quick, timeout))
+                if progress:
+                    elapsed = time.perf_counter() - started
+                    progress(f"{label}: {done[-1]['status']} ({elapsed:.1f} s)")
+        results = [merge_rounds(turns[name]) for name in adapters]
     finally:
         try:
             table.drop()
@@ -405,7 +439,8 @@ def run_all(
         "checkout": _checkout(),
         "url": _redact(url),
         "settings": {
-            "repeats": repeats, "rows": sizes.rows, "quick": quick, "pool_size": POOL_SIZE,
+            "repeats": repeats, "rounds": rounds, "rows": sizes.rows, "quick": quick,
+            "pool_size": POOL_SIZE,
             "logged": logged,
         },
         "baseline": BASELINE,
@@ -453,6 +488,16 @@ def header_line(report: dict[str, Any]) -> str:
     )
 
 
+def _runs_text(settings: dict[str, Any]) -> str:
+    rounds = settings.get("rounds", 1)
+    if rounds == 1:
+        return f"median of {settings['repeats']} runs"
+    return (
+        f"median of {rounds * settings['repeats']} runs ({rounds} rounds of "
+        f"{settings['repeats']}, the adapters taking turns)"
+    )
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The header, the table (rows: workloads, columns: adapters) and notes, as Markdown."""
     settings = report["settings"]
@@ -460,7 +505,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         header_line(report),
         "",
-        f"operations per second, median of {settings['repeats']} runs (higher is better); "
+        f"operations per second, {_runs_text(settings)} (higher is better); "
         f"in brackets the ratio to {report['baseline']} in this run; "
         f"table of {settings['rows']} rows"
         f"{' (logged)' if settings.get('logged') else ' (UNLOGGED)'}, pools of {settings['pool_size']}",
@@ -549,7 +594,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--adapters", help=f"comma-separated, from: {', '.join(ADAPTERS)}")
     parser.add_argument("--workloads", help=f"comma-separated, from: {', '.join(WORKLOADS)}")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per cell (default 5)")
+    parser.add_argument(
+        "--repeats", type=int, default=2,
+        help="timed runs per cell in each round (default 2)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=None,
+        help="times the adapters take turns, each in a fresh process; a cell is the median "
+        "of all rounds' runs (default 3; 1 with --quick)",
+    )
     parser.add_argument(
         "--rows", type=int, default=None,
         help="rows in the table of the read workloads (default 1000; 60 with --quick)",
@@ -572,6 +625,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.rows is not None and args.rows < 1:
         parser.error("--rows must be at least 1")
     return args
@@ -591,7 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report = run_all(
         args.url, adapters, workloads, args.repeats, sizes, args.quick, timeout, progress,
-        logged=args.logged,
+        logged=args.logged, rounds=args.rounds,
     )
     print(format_report(report))
     if args.json:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bench.adapters import AdapterUnavailable, load_adapter
-from bench.run import _chunks, add_ratios, format_cell, format_report, run_adapter
+from bench.run import _chunks, add_ratios, format_cell, format_report, merge_rounds, run_adapter
 from bench.workloads import WORKLOADS, Sizes, Table
 from tests.conftest import POSTGRES_URL
 
@@ -212,3 +212,35 @@ def test_concurrent_calls_are_split_in_order() -> None:
     assert len(chunks) == 200
     assert [c for chunk in chunks for c in chunk] == calls
     assert len(_chunks(calls[:7], 200)) == 7
+
+
+def test_rounds_merge_into_one_median_and_keep_failures() -> None:
+    """An adapter's rounds become one column: a cell's figure is the median of every round's
+    runs; a cell that FAILED in any round stays FAILED; an adapter broken in any round is
+    reported broken; the table says how many runs and rounds each cell stands for."""
+    def cell(*runs: float) -> dict[str, Any]:
+        return {"status": "ok", "ops": 10, "ops_per_sec": runs[0], "runs": list(runs),
+                "threads": False}
+
+    failed = {"status": "FAILED", "reason": "run 1: wrong row", "ops": 10}
+    rounds = [
+        {"adapter": "orm-asyncpg", "status": "ok", "versions": {"orm": "0.1"},
+         "results": {"get_by_pk": cell(100.0, 400.0), "concurrent_get": cell(5.0)}},
+        {"adapter": "orm-asyncpg", "status": "ok", "versions": {"orm": "0.1"},
+         "results": {"get_by_pk": cell(200.0, 300.0), "concurrent_get": failed}},
+        {"adapter": "orm-asyncpg", "status": "ok", "versions": {"orm": "0.1"},
+         "results": {"get_by_pk": cell(1000.0), "concurrent_get": cell(6.0)}},
+    ]
+    merged = merge_rounds(rounds)
+    assert merged["status"] == "ok" and merged["versions"] == {"orm": "0.1"}
+    assert merged["results"]["get_by_pk"]["runs"] == [100.0, 400.0, 200.0, 300.0, 1000.0]
+    assert merged["results"]["get_by_pk"]["ops_per_sec"] == 300.0
+    assert merged["results"]["concurrent_get"] == failed
+
+    broken = {"adapter": "orm-asyncpg", "status": "error", "reason": "timed out after 900 s"}
+    assert merge_rounds([rounds[0], broken]) == broken
+
+    report = _report([dict(merged, adapter="raw-asyncpg")])
+    report["settings"]["rounds"] = 3
+    report["settings"]["repeats"] = 2
+    assert "median of 6 runs (3 rounds of 2, the adapters taking turns)" in format_report(report)
