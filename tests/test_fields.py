@@ -167,6 +167,18 @@ async def test_decimals_come_back_quantized_to_decimal_places(db):
     assert [o.pk for o in await db.list(Everything.objects.filter(dec=Decimal("1.235")))] == [rounded.pk]
 
 
+async def test_decimal_ties_round_away_from_zero_on_every_database(db):
+    """A value exactly between two steps rounds away from zero, as PostgreSQL's numeric does,
+    so SQLite (where the ORM rounds) stores what PostgreSQL would; bulk_create rounds the
+    same way as save()."""
+    saved = await db.on(Everything.objects).create(dec=Decimal("1.2345"))
+    negative = await db.on(Everything.objects).create(dec=Decimal("-1.2345"))
+    bulk = await db.on(Everything.objects).bulk_create([Everything(dec=Decimal("0.0005"))])
+    got = {o.pk: o.dec for o in await db.list(Everything.objects.all())}
+    assert got[saved.pk] == Decimal("1.235") and got[negative.pk] == Decimal("-1.235")
+    assert got[bulk[0].pk] == Decimal("0.001")
+
+
 async def test_datetimes_come_back_aware_in_utc(db):
     aware_utc = dt.datetime(2024, 7, 1, 12, 0, 0, 250000, tzinfo=UTC)
     aware_ist = dt.datetime(2024, 7, 1, 12, 0, tzinfo=IST)  # 06:30 UTC

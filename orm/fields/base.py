@@ -111,6 +111,10 @@ class Field(RegisterLookupMixin):
 
     internal_type: ClassVar[str] = "Field"
     empty_strings_allowed: ClassVar[bool] = True
+    #: Values of exactly this type come out of get_prep_value() unchanged, so bulk code may
+    #: skip the call for them. Only trusted while the class that declares it also supplies
+    #: the field's to_python and get_prep_value (see prep_passthrough_type()).
+    prep_passthrough: ClassVar[type | None] = None
     # Declaration order of fields; auto-created ones (the default id) sort first.
     _next_counter: ClassVar[int] = 0
     _next_auto_counter: ClassVar[int] = -1_000_000
@@ -238,6 +242,14 @@ class Field(RegisterLookupMixin):
         if value is None:
             return None
         return self.to_python(value)
+
+    def prep_passthrough_type(self) -> type | None:
+        """The type whose values get_prep_value() returns as they are, if this field's class
+        declares one and has not overridden the conversion since."""
+        cls = type(self)
+        owner = next(c for c in cls.__mro__ if "prep_passthrough" in c.__dict__)
+        same = cls.to_python is owner.to_python and cls.get_prep_value is owner.get_prep_value
+        return owner.__dict__["prep_passthrough"] if same else None
 
     def pre_save(self, instance: Any, add: bool) -> Any:
         """The value to write for ``instance`` (auto_now fields set it here)."""

@@ -18,6 +18,7 @@ class IntegerField(Field):
     empty_strings_allowed = False
     min_value: ClassVar[int] = -(2**31)
     max_value: ClassVar[int] = 2**31 - 1
+    prep_passthrough = int
 
     def to_python(self, value: Any) -> Any:
         if type(value) is int:
@@ -130,7 +131,7 @@ class DecimalField(Field):
         self.decimal_places = decimal_places
         self._quantum = decimal.Decimal(1).scaleb(-decimal_places)
         # Contexts are immutable in use here: one per field, not one per value.
-        self._rounding = decimal.Context(prec=max_digits + 1)
+        self._rounding = decimal.Context(prec=max_digits + 1, rounding=decimal.ROUND_HALF_UP)
         super().__init__(verbose_name, name, **kwargs)
 
     def db_type_parameters(self) -> dict[str, Any]:
@@ -152,8 +153,11 @@ class DecimalField(Field):
     def get_prep_value(self, value: Any) -> Any:
         """Rounded to decimal_places before it is written or compared, as the column would
         store it (PostgreSQL rounds by itself; SQLite does not)."""
-        value = super().get_prep_value(value)
-        if value is None or not value.is_finite():
+        if type(value) is not decimal.Decimal:  # a Decimal needs no to_python(): bulk inserts
+            value = super().get_prep_value(value)
+            if value is None:
+                return None
+        if not value.is_finite():
             return value
         try:
             return value.quantize(self._quantum, context=self._rounding)
@@ -165,7 +169,9 @@ class DecimalField(Field):
         if base is None:
             return None
         quantum = self._quantum
-        context = decimal.Context(prec=self.max_digits + self.decimal_places + 2)
+        context = decimal.Context(
+            prec=self.max_digits + self.decimal_places + 2, rounding=decimal.ROUND_HALF_UP
+        )
 
         def convert(value: Any) -> decimal.Decimal:
             # SQLite hands back floats; give the column's scale back, as PostgreSQL does.

@@ -16,6 +16,7 @@ _FALSE = {0, "0", "f", "false", "False", "n", "no"}
 class BooleanField(Field):
     internal_type = "BooleanField"
     empty_strings_allowed = False
+    prep_passthrough = bool
 
     def to_python(self, value: Any) -> Any:
         if value is None or value is True or value is False:

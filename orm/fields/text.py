@@ -28,6 +28,7 @@ def text_value(field: Field, value: Any) -> Any:
 
 class CharField(Field):
     internal_type = "CharField"
+    prep_passthrough = str
 
     def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
         # No max_length: an unlimited varchar (PostgreSQL and SQLite both have one), as in
@@ -60,6 +61,7 @@ class EmailField(CharField):
 
 class TextField(Field):
     internal_type = "TextField"
+    prep_passthrough = str
 
     def to_python(self, value: Any) -> Any:
         return text_value(self, value)

@@ -133,6 +133,11 @@ class Model(AsyncModelMethods, SyncModelMethods, metaclass=ModelBase):
         meta = cls._meta
         if meta.abstract:
             raise TypeError(f"{cls.__name__} is abstract and cannot be instantiated")
+        if not args:
+            accepted, fill = meta.keyword_constructor
+            if kwargs.keys() <= accepted:
+                fill(self, kwargs)
+                return
         data = self.__dict__
         data["_state"] = ModelState()
         plan = meta.init_plan

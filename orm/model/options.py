@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FieldError, ImproperlyConfigured
+from .constructor import KeywordConstructor, keyword_constructor
 
 if TYPE_CHECKING:
     from ..fields.base import Field
@@ -105,6 +106,7 @@ class Options:
     def _expire(self) -> None:
         self.__dict__.pop("_concrete", None)
         self.__dict__.pop("_init_plan", None)
+        self.__dict__.pop("_keyword_constructor", None)
         self._by_name = {}
 
     @property
@@ -115,6 +117,14 @@ class Options:
             cached = self.__dict__["_init_plan"] = tuple(
                 (f.name, f.attname, bool(f.is_relation), f) for f in self.concrete_fields
             )
+        return cached
+
+    @property
+    def keyword_constructor(self) -> KeywordConstructor:
+        """Model.__init__'s fast path for keyword arguments naming columns (constructor.py)."""
+        cached = self.__dict__.get("_keyword_constructor")
+        if cached is None:
+            cached = self.__dict__["_keyword_constructor"] = keyword_constructor(self.init_plan)
         return cached
 
     @property

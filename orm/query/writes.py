@@ -139,6 +139,11 @@ class InsertGroup:
         self.objs: list[Any] = []
 
     def set_returned(self, rows: Sequence[Sequence[Any]]) -> None:
+        if len(self.returning) == 1:  # the primary key, usually
+            attname = self.returning[0].attname
+            for obj, row in zip(self.objs, rows):
+                setattr(obj, attname, row[0])
+            return
         for obj, row in zip(self.objs, rows):
             for field, value in zip(self.returning, row):
                 setattr(obj, field.attname, value)
@@ -156,12 +161,26 @@ def insert_row_reader(fields: Sequence[Field]) -> Any:
 
     if any(type(f).pre_save is not Field.pre_save for f in fields):
         return lambda obj: insert_row(obj, fields)
-    readers = [(f.attname, f.get_prep_value) for f in fields]
+    # One generated list display per model: a value whose exact type the field passes through
+    # unchanged (str for CharField, int, bool) skips the get_prep_value() call.
+    namespace: dict[str, Any] = {}
+    items = []
+    for i, field in enumerate(fields):
+        namespace[f"p{i}"] = field.get_prep_value
+        read_value = f"data[{field.attname!r}]"
+        passthrough = field.prep_passthrough_type()
+        if passthrough is None:
+            items.append(f"p{i}({read_value})")
+        else:
+            namespace[f"t{i}"] = passthrough
+            items.append(f"(v if type(v := {read_value}) is t{i} else p{i}(v))")
+    source = f"def read_values(data):\n    return [{', '.join(items)}]\n"
+    exec(compile(source, "<orm insert reader>", "exec"), namespace)  # noqa: S102 - repr() names
+    read_values = namespace["read_values"]
 
     def read(obj: Any) -> list[Any]:
-        data = obj.__dict__
         try:
-            return [prep(data[attname]) for attname, prep in readers]
+            return read_values(obj.__dict__)  # type: ignore[no-any-return]
         except KeyError:  # a value set some other way than the constructor: the long way
             return insert_row(obj, fields)
 
@@ -172,16 +191,21 @@ def bulk_insert_plan(model: Any, objs: list[Any], dialect: Dialect, batch_size: 
     meta = model._meta
     from ..model.saving import prepare_related_fields
 
+    has_relations = any(f.is_relation for f in meta.concrete_fields)
+    pk = meta.pk
+    pk_attname = pk.attname
+    with_pk: list[Any] = []
+    without_pk_objs: list[Any] = []
     for obj in objs:
         if not isinstance(obj, model):
             raise TypeError(f"bulk_create() on {model.__name__} got {obj!r}")
-        prepare_related_fields(obj, "bulk_create")
-    pk = meta.pk
+        if has_relations:
+            prepare_related_fields(obj, "bulk_create")
+        (without_pk_objs if getattr(obj, pk_attname) is None else with_pk).append(obj)
     all_fields = list(meta.concrete_fields)
     without_pk = [f for f in all_fields if f is not pk]
     groups: list[InsertGroup] = []
-    for has_pk in (True, False):
-        members = [o for o in objs if (getattr(o, pk.attname) is not None) == has_pk]
+    for has_pk, members in ((True, with_pk), (False, without_pk_objs)):
         if not members:
             continue
         fields = all_fields if has_pk else without_pk
