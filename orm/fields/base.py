@@ -247,7 +247,7 @@ class Field(RegisterLookupMixin):
         """The type whose values get_prep_value() returns as they are, if this field's class
         declares one and has not overridden the conversion since."""
         cls = type(self)
-        owner = next(c for c in cls.__mro__ if "prep_passthrough" in c.__dict__)
+        owner: Any = next(c for c in cls.__mro__ if "prep_passthrough" in c.__dict__)
         same = cls.to_python is owner.to_python and cls.get_prep_value is owner.get_prep_value
         return owner.__dict__["prep_passthrough"] if same else None
 

@@ -180,7 +180,7 @@ def insert_row_reader(fields: Sequence[Field]) -> Any:
 
     def read(obj: Any) -> list[Any]:
         try:
-            return read_values(obj.__dict__)  # type: ignore[no-any-return]
+            return read_values(obj.__dict__)
         except KeyError:  # a value set some other way than the constructor: the long way
             return insert_row(obj, fields)
 
