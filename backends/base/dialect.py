@@ -83,15 +83,22 @@ class Dialect:
         self.finalize_sql: Callable[[str], str] = _FINALIZERS[paramstyle]
         self._adapters: dict[str, Adapter | None] = {}
         self._converters: dict[str, Adapter | None] = {}
+        self._quoted: dict[str, str] = {}  # quote_name's results: every query quotes again
         # The statement that opens a transaction (SQLite may say BEGIN IMMEDIATE).
         self.begin_sql = "BEGIN"
 
     # -- identifiers ---------------------------------------------------------------------------
     def quote_name(self, name: str) -> str:
         """Quote an identifier; embedded double quotes are doubled, so any name is safe."""
-        if name.startswith('"') and name.endswith('"') and len(name) > 1:
-            return name
-        return '"' + name.replace('"', '""') + '"'
+        quoted = self._quoted.get(name)
+        if quoted is None:
+            if name.startswith('"') and name.endswith('"') and len(name) > 1:
+                quoted = name
+            else:
+                quoted = '"' + name.replace('"', '""') + '"'
+            if len(self._quoted) < 4096:  # the names of models and aliases: a bounded set
+                self._quoted[name] = quoted
+        return quoted
 
     # -- values --------------------------------------------------------------------------------
     def adapter(self, internal_type: str) -> Adapter | None:

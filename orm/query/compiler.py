@@ -189,15 +189,13 @@ class SQLCompiler:
         With distinct(), ordering by a column that is not selected adds it to the SELECT list
         (as Django does; PostgreSQL requires it), after the columns the caller reads.
         """
-        # Ordering and select_related may add joins: work on a copy, the queryset's query
-        # stays as it was.
-        query = self.query = self.query.clone()
-        if query.combinator is not None:
-            return self.as_combined(with_limits)
-        shape = self._shape_key(query, with_limits)
+        query = self.query
+        shape = None if query.combinator is not None else self._shape_key(query, with_limits)
         if shape is not None:
             hit = _SHAPE_CACHE.get(shape)
             if hit is not None:
+                # Only the WHERE clause is compiled, and on one table it adds no join: the
+                # queryset's own query can be read as it is.
                 head, order_sql, cached_columns, self.plan = hit
                 self.plan_shared = True
                 where, where_params = self.where_sql()
@@ -205,6 +203,11 @@ class SQLCompiler:
                 if with_limits:
                     sql, where_params = self._with_limits(sql, where_params)
                 return sql, where_params, list(cached_columns)
+        # Ordering and select_related may add joins: work on a copy, the queryset's query
+        # stays as it was.
+        query = self.query = query.clone()
+        if query.combinator is not None:
+            return self.as_combined(with_limits)
         params: list[Any] = []
         cache_key = self._plain_select_key(query)
         cached = _SELECT_CACHE.get(cache_key) if cache_key is not None else None

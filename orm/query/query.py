@@ -456,6 +456,8 @@ class Query:
         (``"author__"``), those of a model loaded through select_related."""
         meta = (model or self.model)._meta
         names, only = self.deferred
+        if not names:
+            return meta.concrete_fields
         own = {n[len(prefix):] for n in names if n.startswith(prefix)}
         if only:
             # only("title", "writer__name") still loads the writer key the join needs.
