@@ -39,6 +39,18 @@ def test_identifiers_are_quoted(name):
     sql, _ = select_sql(Author.objects.filter(rating__gte=3), dialect)
     assert 'FROM "author"' in sql and '"author"."rating"' in sql
     assert dialect.quote_name('we"ird') == '"we""ird"'
+    assert dialect.quote_name('"already"') == '"already"'
+
+
+@pytest.mark.parametrize("name", DIALECTS)
+def test_a_name_that_looks_quoted_cannot_end_its_quotes_early(name):
+    """A name that starts and ends with a double quote is taken as already quoted only when
+    no quote inside could close it; anything else is quoted whole, so an alias from user
+    input cannot smuggle SQL in."""
+    dialect = DIALECTS[name]
+    hostile = '"x" FROM "author"; DROP TABLE "author"; --"'
+    assert dialect.quote_name(hostile) == '"' + hostile.replace('"', '""') + '"'
+    assert dialect.quote_name('"a""b"') == '"""a""""b"""'  # inner quotes: quoted whole
 
 
 @pytest.mark.parametrize("name", DIALECTS)

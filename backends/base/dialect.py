@@ -92,8 +92,8 @@ class Dialect:
         """Quote an identifier; embedded double quotes are doubled, so any name is safe."""
         quoted = self._quoted.get(name)
         if quoted is None:
-            if name.startswith('"') and name.endswith('"') and len(name) > 1:
-                quoted = name
+            if len(name) > 1 and name[0] == name[-1] == '"' and '"' not in name[1:-1]:
+                quoted = name  # already quoted (and nothing inside can end it early)
             else:
                 quoted = '"' + name.replace('"', '""') + '"'
             if len(self._quoted) < 4096:  # the names of models and aliases: a bounded set
