@@ -93,11 +93,14 @@ class BaseManager(Generic[M]):
         return type(class_name or f"{cls.__name__}From{queryset_class.__name__}", (cls,), attrs)
 
 
-# Building methods that only chain: called on the fresh queryset of the default
-# get_queryset(), which nothing else holds, they may build on it instead of a copy.
+# Methods that chain the queryset once and never look at it again: building methods, and
+# the reads that narrow it first (get() filters, first() orders and slices). Called on the
+# fresh queryset of the default get_queryset(), which nothing else holds, they may build on
+# it instead of a copy.
 _BUILDERS = frozenset({
     "filter", "exclude", "order_by", "values", "values_list", "only", "defer",
     "select_related", "prefetch_related", "annotate", "alias", "distinct", "reverse",
+    "get", "aget", "first", "afirst", "last", "alast",
 })
 
 

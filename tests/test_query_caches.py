@@ -5,6 +5,7 @@ keywords equal those built the long way, and bulk inserts still convert what nee
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,9 +13,12 @@ import pytest
 from backends.postgresql.dialect import PostgreSQLDialect
 from orm import models
 from orm.exceptions import ValidationError
+from orm.expressions import F
 from orm.fields import base as field_base
+from orm.query import lookups
 from orm.query.compiler import SQLCompiler
 from orm.query.lookups import Lookup
+from orm.query.subqueries import Exists, OuterRef
 from orm.query.writes import insert_row_reader
 from tests.models import Author, Book, Everything, Token, Writer
 
@@ -79,9 +83,126 @@ def test_a_lookup_registered_after_use_is_seen():
         sql, params = sql_of(Author.objects.filter(name__ne_cache_test="x"))
         assert '"author"."name" <> %s' in sql and params == ["x"]
     finally:
-        del models.CharField.class_lookups["ne_cache_test"]
-        field_base._merged_lookups.clear()
-        field_base._lookup_kinds.clear()
+        unregister(models.CharField, "ne_cache_test")
+
+
+def unregister(field_class, name):
+    del field_class.class_lookups[name]
+    for cache in field_base.lookup_dependent_caches:
+        cache.clear()
+
+
+def test_a_lookup_replacing_one_already_resolved_is_seen_at_once():
+    """Filter keywords are resolved once per model (``rating`` -> the field and its exact
+    lookup); registering another ``exact`` on the field's class replaces what they resolve to."""
+    assert 'WHERE "author"."rating" = %s ' in sql_of(Author.objects.filter(rating=1))[0]
+
+    class NullSafeExact(Lookup):
+        lookup_name = "exact"
+
+        def as_sql(self, compiler):
+            lhs, lhs_params = self.process_lhs(compiler)
+            rhs, rhs_params = self.process_rhs(compiler)
+            return f"{lhs} IS NOT DISTINCT FROM {rhs}", [*lhs_params, *rhs_params]
+
+    models.IntegerField.register_lookup(NullSafeExact)
+    try:
+        sql, params = sql_of(Author.objects.filter(rating=1))
+        assert 'WHERE "author"."rating" IS NOT DISTINCT FROM %s ' in sql and params == [1]
+    finally:
+        unregister(models.IntegerField, "exact")
+    assert 'WHERE "author"."rating" = %s ' in sql_of(Author.objects.filter(rating=1))[0]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Author.objects.filter(pk=3),
+        lambda: Author.objects.filter(rating__gte=2, name__in=["a", "b"]),
+        lambda: Author.objects.exclude(born=date(1815, 12, 10)),  # nullable: NULL rows kept
+        lambda: Author.objects.filter(born=None),  # None: IS NULL
+        lambda: Author.objects.filter(rating=F("id") + 1),  # an expression
+        lambda: Book.objects.filter(writer=Writer(id=4, name="W")),  # an instance for its key
+        lambda: Book.objects.filter(writer_id=4, writer__id=4, pages__lt=9),
+        lambda: Book.objects.exclude(editor=5),  # a nullable foreign key
+        lambda: Book.objects.filter(writer__name="W"),  # a join: never taken from the cache
+        lambda: Author.objects.alias(r=F("rating")).filter(r=2),  # an alias, not a field
+    ],
+    ids=["pk", "lookups", "exclude-nullable", "none", "expression", "instance", "fk-keys",
+         "exclude-nullable-fk", "join", "alias"],
+)
+def test_resolved_filter_keywords_build_what_the_general_path_builds(build):
+    """The second build of a filter takes the resolved keywords; its SQL and parameters are
+    those of the first, which walked the names (every cache emptied before it)."""
+    for cache in field_base.lookup_dependent_caches:
+        cache.clear()
+    lookups._COLUMN_SQL.clear()
+    first = sql_of(build())
+    assert sql_of(build()) == first
+
+
+def test_excluding_a_nullable_column_keeps_null_rows_on_the_cached_path():
+    """exclude(born=x) keeps authors whose born is NULL, on the first build and the later
+    (cached) ones alike."""
+    for _ in range(2):
+        sql, params = sql_of(Author.objects.exclude(born=date(1815, 12, 10)))
+        assert '"author"."born" IS NOT NULL' in sql and params == [date(1815, 12, 10)]
+
+
+def test_a_lookup_that_renders_its_own_column_is_never_cached():
+    """A lookup class with its own process_lhs renders through it each time: the column SQL
+    cache is only for lookups that render the way Lookup does."""
+
+    class Lowered(Lookup):
+        lookup_name = "lowered_cache_test"
+
+        def process_lhs(self, compiler):
+            sql, params = super().process_lhs(compiler)
+            return f"LOWER({sql})", params
+
+    models.CharField.register_lookup(Lowered)
+    DIALECT.operators["lowered_cache_test"] = "= %s"
+    try:
+        for _ in range(2):
+            sql, params = sql_of(Author.objects.filter(name__lowered_cache_test="ada"))
+            assert 'WHERE LOWER("author"."name") = %s ' in sql and params == ["ada"]
+    finally:
+        del DIALECT.operators["lowered_cache_test"]
+        unregister(models.CharField, "lowered_cache_test")
+
+
+def test_column_sql_follows_the_table_alias():
+    """A column's SQL is cached per table alias: the same lookup inside a subquery (aliased
+    U<n>_0) and in the outer query render their own aliases."""
+    inner = Book.objects.filter(pages=1, writer=OuterRef("pk"))
+    sql, params = sql_of(Writer.objects.filter(Exists(inner)).filter(name="x"))
+    assert '"U0_0"."pages" = %s' in sql and '"writer"."name" = %s' in sql
+    assert params == [1, "x"]
+
+
+def test_querysets_with_subqueries_render_the_same_sql_every_time():
+    """Subquery aliases are counted per outer query, not per process: the same queryset built
+    twice, or compiled twice, gives the same SQL (so the driver's statement cache hits), and
+    nested subqueries still get aliases of their own."""
+
+    def build():
+        longer = Book.objects.filter(writer=OuterRef("pk"), pages__gt=OuterRef(OuterRef("pages")))
+        colleagues = Writer.objects.filter(Exists(longer)).values("pk")
+        return Book.objects.annotate(has_longer=Exists(colleagues))
+
+    qs = build()
+    sql = sql_of(qs)
+    assert sql == sql_of(qs) == sql_of(build())
+    assert '"U0_0"' in sql[0] and '"U1_0"' in sql[0]  # the inner and the middle query
+
+
+def test_and_conditions_are_kept_flat():
+    """filter(a, b).filter(c) is one AND of three conditions, not nested ANDs."""
+    qs = Author.objects.filter(rating=1, name="a").filter(bio="b")
+    assert len(qs.query.where.children) == 3
+    sql, params = sql_of(qs)
+    assert '("author"."name" = %s AND "author"."rating" = %s AND "author"."bio" = %s)' in sql
+    assert params == ["a", 1, "b"]
 
 
 def test_keyword_construction_equals_the_general_path():

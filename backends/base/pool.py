@@ -101,11 +101,6 @@ class _TimedOut(Exception):
     """Set on a waiter whose pool_timeout passed (turned into PoolTimeout by its task)."""
 
 
-def _time_out(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(_TimedOut())
-
-
 def _close_quietly(conn: Any) -> None:
     try:
         conn.close()
@@ -145,6 +140,11 @@ class SimpleAsyncPool:
         # goes straight to the oldest waiter, whose future it completes.
         self._free = size
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        # When each waiter gives up, in the same order as _waiters (they share one timeout,
+        # so deadlines only grow along the line): one timer, at the oldest deadline, serves
+        # the whole line, instead of a timer per waiter pushed on the loop's heap.
+        self._deadlines: collections.deque[float] = collections.deque()
+        self._timer: asyncio.TimerHandle | None = None
         self._idle: list[Any] = []
         self._closed = False
 
@@ -174,11 +174,14 @@ class SimpleAsyncPool:
             raise
 
     async def _wait_for_slot(self) -> None:
-        """Wait in line for a slot, at most ``timeout`` seconds (one timer, no task)."""
+        """Wait in line for a slot, at most ``timeout`` seconds (no task, no timer of its own)."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
+        deadline = loop.time() + self.timeout
         self._waiters.append(waiter)
-        timer = loop.call_later(self.timeout, _time_out, waiter)
+        self._deadlines.append(deadline)
+        if self._timer is None:
+            self._timer = loop.call_at(deadline, self._expire_waiters, loop)
         try:
             await waiter
         except BaseException:
@@ -189,13 +192,28 @@ class SimpleAsyncPool:
                 elif isinstance(waiter.exception(), _TimedOut):
                     raise pool_timeout_error(self.alias, self.size, self.timeout) from None
             raise
-        finally:
-            timer.cancel()
+
+    def _expire_waiters(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the waiters whose deadline has passed, then set the timer for the next one."""
+        self._timer = None
+        waiters, deadlines = self._waiters, self._deadlines
+        now = loop.time()
+        while waiters:
+            if waiters[0].done():  # served, cancelled or timed out: no longer waiting
+                waiters.popleft()
+                deadlines.popleft()
+            elif deadlines[0] <= now:
+                deadlines.popleft()
+                waiters.popleft().set_exception(_TimedOut())
+            else:
+                self._timer = loop.call_at(deadlines[0], self._expire_waiters, loop)
+                return
 
     def _release_slot(self) -> None:
         waiters = self._waiters
         while waiters:
             waiter = waiters.popleft()
+            self._deadlines.popleft()
             if not waiter.done():  # done: timed out or cancelled, no longer waiting
                 waiter.set_result(None)
                 return
@@ -220,6 +238,9 @@ class SimpleAsyncPool:
 
     async def close(self) -> None:
         self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         idle, self._idle = self._idle, []
         for conn in idle:
             await conn.close()

@@ -18,6 +18,9 @@ _merged_lookups: dict[type, dict[str, type]] = {}
 # get_lookup() answers by (field class, name, "lookup"), for classes whose lookups depend on
 # the class alone; emptied with _merged_lookups.
 _lookup_kinds: dict[tuple[type, str, str], type | None] = {}
+# Every cache holding answers of get_lookup(), emptied by register_lookup(); other modules
+# add theirs (the query builder's resolved filter keywords).
+lookup_dependent_caches: list[dict[Any, Any]] = [_merged_lookups, _lookup_kinds]
 
 
 class NOT_PROVIDED:
@@ -38,8 +41,8 @@ class RegisterLookupMixin:
         if "class_lookups" not in cls.__dict__:
             cls.class_lookups = {}
         cls.class_lookups[name] = lookup
-        _merged_lookups.clear()  # a registration may change what subclasses see
-        _lookup_kinds.clear()
+        for cache in lookup_dependent_caches:  # a registration may change what subclasses see
+            cache.clear()
         return lookup
 
     @classmethod
@@ -52,6 +55,12 @@ class RegisterLookupMixin:
             _merged_lookups[cls] = merged
         return merged
 
+    @classmethod
+    def lookups_depend_on_class(cls) -> bool:
+        """Whether get_lookup() answers depend on the class alone (not on the instance), so
+        they may be cached per class."""
+        return getattr(cls.get_lookups, "__func__", None) is _CLASS_GET_LOOKUPS
+
     def get_lookup(self, name: str) -> type | None:
         key = (type(self), name, "lookup")
         try:
@@ -62,7 +71,7 @@ class RegisterLookupMixin:
 
         found = self.get_lookups().get(name)
         result = found if found is not None and issubclass(found, Lookup) else None
-        if getattr(type(self).get_lookups, "__func__", None) is _CLASS_GET_LOOKUPS:
+        if self.lookups_depend_on_class():
             _lookup_kinds[key] = result  # only where lookups depend on the class alone
         return result
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..exceptions import FieldError
-from ..expressions import Expression, SQLParams
+from ..expressions import Col, Expression, SQLParams
 
 if TYPE_CHECKING:
     from ..fields.base import Field
@@ -146,6 +146,19 @@ class Lookup(Expression):
 
     conditional = True
 
+    @property
+    def contains_aggregate(self) -> bool:
+        # Expression's walk over get_source_expressions(), without building the list: every
+        # filter() asks this of every condition it adds.
+        if getattr(self.lhs, "contains_aggregate", False):
+            return True
+        rhs = self.rhs
+        if isinstance(rhs, Expression):
+            return bool(rhs.contains_aggregate)
+        if isinstance(rhs, (list, tuple)):
+            return any(getattr(v, "contains_aggregate", False) for v in rhs)
+        return False
+
     def get_source_expressions(self) -> list[Expression]:
         sources = [self.lhs]
         if isinstance(self.rhs, Expression):
@@ -178,6 +191,21 @@ class Lookup(Expression):
         return "%s", [compiler.adapt(self.field, self.rhs)]
 
     def as_sql(self, compiler: SQLCompiler) -> SQLParams:
+        lhs = self.lhs
+        if type(lhs) is Col and not isinstance(self.rhs, Expression):
+            # A column compared with a value: the text depends only on the lookup's class, the
+            # column and the dialect, so it is rendered once (see _column_sql).
+            key = (type(self), lhs.alias, lhs.field, compiler.dialect)
+            cached = _COLUMN_SQL.get(key)
+            if cached is None:
+                cached = _column_sql(self, key, compiler)
+            if cached is not None:
+                sql, adapter = cached
+                value = self.rhs
+                return sql, [value if adapter is None or value is None else adapter(value)]
+        return self.render(compiler)
+
+    def render(self, compiler: SQLCompiler) -> SQLParams:
         lhs_sql, lhs_params = self.process_lhs(compiler)
         rhs_sql, rhs_params = self.process_rhs(compiler)
         operator = compiler.dialect.operators[self.lookup_name]
@@ -185,6 +213,38 @@ class Lookup(Expression):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.lhs!r}, {self.rhs!r})"
+
+
+# "column <operator> %s" and the parameter's adapter, by (lookup class, table alias, field,
+# dialect), for lookup classes that render through Lookup's own methods. Nearly every filter
+# is one of these, and rendering them is most of compiling a small query.
+_COLUMN_SQL: dict[tuple[Any, ...], tuple[str, Any]] = {}
+_COLUMN_SQL_SIZE = 4096
+# Lookup classes -> whether they render through Lookup.render/process_lhs/process_rhs.
+_RENDERS_PLAINLY: dict[type, bool] = {}
+
+
+def _column_sql(lookup: Lookup, key: tuple[Any, ...], compiler: SQLCompiler) -> tuple[str, Any] | None:
+    cls = type(lookup)
+    plain = _RENDERS_PLAINLY.get(cls)
+    if plain is None:
+        plain = _RENDERS_PLAINLY[cls] = (
+            cls.render is Lookup.render
+            and cls.process_lhs is Lookup.process_lhs
+            and cls.process_rhs is Lookup.process_rhs
+        )
+    if not plain:
+        return None
+    lhs_sql, lhs_params = lookup.process_lhs(compiler)
+    if lhs_params:
+        return None
+    operator = compiler.dialect.operators[lookup.lookup_name]
+    field = lookup.field
+    adapter = field.get_db_adapter(compiler.dialect) if field is not None else None
+    if len(_COLUMN_SQL) >= _COLUMN_SQL_SIZE:
+        _COLUMN_SQL.clear()
+    entry = _COLUMN_SQL[key] = (f"{lhs_sql} {operator % '%s'}", adapter)
+    return entry
 
 
 class Exact(Lookup):

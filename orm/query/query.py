@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FieldError, NotSupportedError
 from ..expressions import Col, Expression, OrderBy, Q, Random
+from ..fields.base import lookup_dependent_caches
 from .joins import INNER, LEFT_OUTER, Join, SubqueryValues
 from .lookups import In, IsNull, Lookup, Transform, is_queryset
 from .where import AND, OR, WhereNode
@@ -56,6 +57,8 @@ class Query:
         self.alias_columns = False
         # union()/intersection()/difference(): (SQL operator, [queries]).
         self.combinator: tuple[str, list[Query]] | None = None
+        # Subqueries bound into this one, nested ones included (their aliases: U0_*, U1_*...).
+        self.subquery_count = 0
 
     def clone(self) -> Query:
         # A shallow copy of the attributes (copy.copy's generic path costs several times
@@ -213,6 +216,17 @@ class Query:
         return node
 
     def build_filter(self, key: str, value: Any, negated: bool, required: bool = False) -> Any:
+        if not self.annotations and value is not None and not hasattr(value, "resolve"):
+            resolved = _LOCAL_FILTERS.get((self.model, key))
+            if resolved is not None:
+                # What the general path below builds for a lookup on a column of the model's
+                # own table, without walking the names again.
+                field, lookup_cls = resolved
+                column = Col(self.alias, field)
+                lookup = lookup_cls(column, value)
+                if negated and field.null and not isinstance(lookup, IsNull):
+                    return WhereNode([lookup, IsNull(column, False)], AND)
+                return lookup
         parts = key.split(LOOKUP_SEP)
         if negated and parts[0] not in self.annotations and self._crosses_many(parts):
             return self._split_exclude(parts, value, key)
@@ -222,6 +236,8 @@ class Query:
         else:
             field, alias, rest, nullable, aliases = self.names_to_path(parts)
             lhs = Col(alias, field)
+            if not aliases and not self.annotations and len(rest) < 2:
+                _remember_local_filter(self.model, key, field, rest)
         lookup = self._build_lookup(lhs, rest, value, key)
         if required and not (isinstance(lookup, IsNull) and lookup.rhs):
             # Every result row has a matching related row: no need for LEFT OUTER joins.
@@ -562,6 +578,25 @@ class Query:
             self.annotations[name] = resolved  # usable by name in filter() and order_by()
             select.append((name, resolved))
         self.values_select = select
+
+
+# Filter keywords naming a column of the model's own table and a lookup (``pk``,
+# ``category``, ``price__gte``), resolved: (model, keyword) -> (field, lookup class). Emptied
+# by register_lookup(), like the field classes' own lookup caches.
+_LOCAL_FILTERS: dict[tuple[Any, str], tuple[Any, type[Lookup]]] = {}
+_LOCAL_FILTERS_SIZE = 4096
+lookup_dependent_caches.append(_LOCAL_FILTERS)
+
+
+def _remember_local_filter(model: Any, key: str, field: Any, rest: list[str]) -> None:
+    if not field.lookups_depend_on_class():
+        return
+    lookup_cls = field.get_lookup(rest[0] if rest else "exact")
+    if lookup_cls is None:  # a transform (``born__year``): built the general way
+        return
+    if len(_LOCAL_FILTERS) >= _LOCAL_FILTERS_SIZE:
+        _LOCAL_FILTERS.clear()
+    _LOCAL_FILTERS[model, key] = (field, lookup_cls)
 
 
 def _is_lookup_or_transform(field: Any, name: str) -> bool:

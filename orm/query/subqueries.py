@@ -9,7 +9,6 @@ outer query.
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FieldError
@@ -19,9 +18,6 @@ from .joins import Join
 if TYPE_CHECKING:
     from .compiler import SQLCompiler
     from .query import Query
-
-_alias_counter = itertools.count()
-
 
 class OuterRef(F):
     """A field of the enclosing query's current row, for use inside Subquery/Exists."""
@@ -126,9 +122,17 @@ class Exists(Subquery):
 
 
 def _bind_to_outer(inner: Query, outer: Query) -> Query:
-    """A copy of ``inner`` with aliases of its own and its OuterRefs bound to ``outer``."""
+    """A copy of ``inner`` with aliases of its own and its OuterRefs bound to ``outer``.
+
+    The aliases are ``U<n>_<i>``, with ``n`` counted per outer query, and above every ``n``
+    used by subqueries nested in ``inner``: an alias never hides one of an enclosing query,
+    and the same queryset always renders the same SQL (a counter shared by the process
+    would make every statement new to the driver's statement cache).
+    """
     inner = inner.clone()
-    prefix = f"U{next(_alias_counter)}"
+    number = max(outer.subquery_count, inner.subquery_count)
+    outer.subquery_count = number + 1
+    prefix = f"U{number}"
     mapping = {inner.alias: f"{prefix}_0"}
     for index, alias in enumerate(inner.alias_map, start=1):
         mapping[alias] = f"{prefix}_{index}"

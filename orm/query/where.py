@@ -30,8 +30,13 @@ class WhereNode(Expression):
 
     def add(self, child: Any) -> None:
         """AND a condition onto this (root) node."""
-        if isinstance(child, WhereNode) and not child.children:
-            return
+        if isinstance(child, WhereNode):
+            if not child.children:
+                return
+            if child.connector == AND and not child.negated and self.connector == AND and not self.negated:
+                # (a AND b) AND c is a AND b AND c: one level less to build and compile.
+                self.children.extend(child.children)
+                return
         if self.connector == AND and not self.negated:
             self.children.append(child)
         else:
