@@ -283,3 +283,25 @@ def test_bulk_insert_reader_converts_what_needs_it():
     assert UpperField(max_length=1).prep_passthrough_type() is None
     assert models.CharField(max_length=1).prep_passthrough_type() is str
     assert insert_row_reader([Shouting._meta.get_field("word")])(Shouting(word="hi")) == ["HI"]
+
+
+def test_instances_from_rows_make_their_state_when_first_asked():
+    """A row becomes an instance whose dict holds plain values only (the database alias stands
+    in for its ModelState); the state appears on first use, is kept, can be replaced, and
+    survives pickling and copying as a state of its own."""
+    import copy
+    import pickle
+
+    make = Author.objects.all()._compile_select(DIALECT).make
+    author = make((1, "Ann", "a@x.io", None, 3, ""))
+    assert author.__dict__["_state"] == "default"
+    for twin in (pickle.loads(pickle.dumps(author)), copy.copy(author)):
+        assert twin.name == "Ann" and twin._state.db == "default" and not twin._state.adding
+        assert twin._state is not author._state
+    state = author._state
+    assert (state.db, state.adding, state.fields_cache) == ("default", False, {})
+    assert author._state is state and author.__dict__["_state"] is state
+    author._state = replacement = type(state)("other", adding=True)
+    assert author._state is replacement
+    assert Author.from_db("default", ["id", "name"], [2, "Bo"])._state.db == "default"
+    assert Author(name="new")._state.adding

@@ -12,7 +12,7 @@ from . import registry
 from .instance_async import AsyncModelMethods
 from .instance_sync import SyncModelMethods
 from .options import Options
-from .state import ModelState
+from .state import ModelState, StateDescriptor
 
 
 def _subclass_exception(name: str, parents: tuple[type, ...], module: str, owner: str) -> type:
@@ -125,6 +125,7 @@ class Model(AsyncModelMethods, SyncModelMethods, metaclass=ModelBase):
     """
 
     _meta: ClassVar[Options]
+    _state = StateDescriptor()
     DoesNotExist: ClassVar[type[exceptions.ObjectDoesNotExist]]
     MultipleObjectsReturned: ClassVar[type[exceptions.MultipleObjectsReturned]]
 
@@ -172,7 +173,8 @@ class Model(AsyncModelMethods, SyncModelMethods, metaclass=ModelBase):
     def from_db(cls, db: str | None, field_names: list[str], values: list[Any]) -> Model:
         obj = cls.__new__(cls)
         obj.__dict__.update(zip(field_names, values))
-        obj.__dict__["_state"] = ModelState(db, adding=False)
+        # A database alias stands for ModelState(db, adding=False) (see StateDescriptor).
+        obj.__dict__["_state"] = db if db is not None else ModelState(db, adding=False)
         return obj
 
     # -- identity ------------------------------------------------------------------------------

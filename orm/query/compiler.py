@@ -45,8 +45,10 @@ class SQLCompiler:
         self.dialect = dialect
         self.quote = dialect.quote_name
         self.plan: ModelPlan | None = None
-        # True when ``plan`` comes from a cache, shared by every query of its shape.
+        # True when the columns (and ``plan``) come from a cache, shared by every query of
+        # their shape; ``select_key`` is then the key they are cached under.
         self.plan_shared = False
+        self.select_key: tuple[Any, ...] | None = None
 
     # -- building blocks -----------------------------------------------------------------------
     def compile(self, node: Any) -> SQLParams:
@@ -137,10 +139,20 @@ class SQLCompiler:
 
     def _plain_select_key(self, query: Query) -> tuple[Any, ...] | None:
         """For a query reading model instances with no select_related and no annotations,
-        the key its column list is cached under: the columns, their SQL and the row plan
-        depend only on the model, the table alias, the loaded fields and the dialect."""
-        if query.values_select is not None or query.select_related or query.annotation_select:
+        or values() of the table's own columns, the key its column list is cached under: the
+        columns, their SQL and the row plan depend only on the model, the table alias, the
+        loaded fields (or the named columns) and the dialect."""
+        if query.select_related or query.annotation_select:
             return None
+        if query.values_select is not None:
+            if query.alias_columns:
+                return None
+            named: list[Any] = []
+            for name, expression in query.values_select:
+                if type(expression) is not Col or expression.alias != query.alias:
+                    return None
+                named += (name, id(expression.field))
+            return (type(self.dialect), query.model, query.alias, "values", tuple(named))
         fields = query.loaded_fields()
         return (type(self.dialect), query.model, query.alias, tuple(map(id, fields)))
 
@@ -198,6 +210,7 @@ class SQLCompiler:
                 # queryset's own query can be read as it is.
                 head, order_sql, cached_columns, self.plan = hit
                 self.plan_shared = True
+                self.select_key = shape[0]
                 where, where_params = self.where_sql()
                 sql = head + where + order_sql
                 if with_limits:
@@ -214,6 +227,7 @@ class SQLCompiler:
         if cached is not None:
             cached_columns, rendered, cached_keys, self.plan = cached
             self.plan_shared = True
+            self.select_key = cache_key
             # Copies: a DISTINCT query appends its ordering columns to these.
             columns, keys = list(cached_columns), list(cached_keys)
             names = None

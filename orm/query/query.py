@@ -61,15 +61,17 @@ class Query:
         self.subquery_count = 0
 
     def clone(self) -> Query:
-        # A shallow copy of the attributes (copy.copy's generic path costs several times
-        # more), then fresh containers for what chained calls change in place.
+        # A copy of the attribute dict (copy.copy's generic path costs several times more),
+        # with fresh containers for what chained calls change in place.
         clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.where = self.where.clone()
-        clone.having = self.having.clone()
-        clone.annotations = dict(self.annotations)
-        clone.alias_map = dict(self.alias_map)
-        clone._reuse = None
+        attrs = self.__dict__.copy()
+        where, having = self.where, self.having
+        attrs["where"] = WhereNode(where.children[:], where.connector, where.negated)
+        attrs["having"] = WhereNode(having.children[:], having.connector, having.negated)
+        attrs["annotations"] = self.annotations.copy()
+        attrs["alias_map"] = self.alias_map.copy()
+        attrs["_reuse"] = None
+        clone.__dict__ = attrs
         return clone
 
     # -- joins ---------------------------------------------------------------------------------
@@ -261,7 +263,15 @@ class Query:
         name = parts[0]
         if name in self.annotations:
             return self.annotations[name], parts[1:], False
-        field, alias, rest, nullable, _ = self.names_to_path(parts)
+        if len(parts) == 1:
+            field = _LOCAL_COLUMNS.get((self.model, name))
+            if field is not None:
+                return Col(self.alias, field), [], False
+        field, alias, rest, nullable, hops = self.names_to_path(parts)
+        if len(parts) == 1 and not hops and not rest:
+            if len(_LOCAL_COLUMNS) >= _LOCAL_FILTERS_SIZE:
+                _LOCAL_COLUMNS.clear()
+            _LOCAL_COLUMNS[self.model, name] = field
         return Col(alias, field), rest, nullable
 
     def _unknown_after_relation(self, meta: Any, name: str, path: list[str]) -> FieldError:
@@ -378,7 +388,7 @@ class Query:
                     checked.append(item)
                     continue
                 name = item.lstrip("-")
-                if name not in self.annotations:
+                if name not in self.annotations and (self.model, name) not in _LOCAL_COLUMNS:
                     self._check_order_name(name)
                 checked.append(item)
             elif hasattr(item, "resolve"):
@@ -586,6 +596,9 @@ class Query:
 _LOCAL_FILTERS: dict[tuple[Any, str], tuple[Any, type[Lookup]]] = {}
 _LOCAL_FILTERS_SIZE = 4096
 lookup_dependent_caches.append(_LOCAL_FILTERS)
+# Names of the model's own columns in values() and order_by() (``name``, ``author``):
+# (model, name) -> field.
+_LOCAL_COLUMNS: dict[tuple[Any, str], Any] = {}
 
 
 def _remember_local_filter(model: Any, key: str, field: Any, rest: list[str]) -> None:

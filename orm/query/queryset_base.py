@@ -21,9 +21,9 @@ M = TypeVar("M")
 MAX_GET_RESULTS = 21
 
 
-# Row factories of cached row plans (see SQLCompiler.plan_shared), by (plan, dialect class,
-# database alias).
-_FACTORIES: dict[tuple[Any, type, str], Any] = {}
+# Row factories of cached column lists (see SQLCompiler.plan_shared), by (result kind,
+# the compiler's select_key, database alias).
+_FACTORIES: dict[tuple[Any, ...], Any] = {}
 
 
 class CompiledSelect:
@@ -313,18 +313,23 @@ class BaseQuerySet(Generic[M]):
     def _compile_select(self, dialect: Dialect) -> CompiledSelect:
         compiler = SQLCompiler(self.query, dialect)
         sql, params, columns = compiler.as_select()
-        names = [name for name, _ in self.query.values_select] if self.query.values_select else None
-        if self._kind == "model" and compiler.plan_shared:
-            # The row factory of a cached plan is cached with it (per dialect and alias).
-            key = (compiler.plan, type(dialect), self.db)
+        if compiler.plan_shared:
+            # Columns from the compiler's cache: the row factory is cached with them (per
+            # result kind and database alias).
+            key = (self._kind, compiler.select_key, self.db)
             make = _FACTORIES.get(key)
             if make is None:
                 if len(_FACTORIES) >= 512:
                     _FACTORIES.clear()
-                make = _FACTORIES[key] = row_factory("model", compiler.plan, None, columns, dialect, self.db)
+                make = _FACTORIES[key] = self._row_factory(compiler, columns, dialect)
         else:
-            make = row_factory(self._kind, compiler.plan, names, columns, dialect, self.db)
+            make = self._row_factory(compiler, columns, dialect)
         return CompiledSelect(sql, params, make)
+
+    def _row_factory(self, compiler: SQLCompiler, columns: list[Any], dialect: Dialect) -> RowFactory:
+        values = self.query.values_select
+        names = [name for name, _ in values] if values else None
+        return row_factory(self._kind, compiler.plan, names, columns, dialect, self.db)
 
     @property
     def sql(self) -> str:

@@ -66,7 +66,7 @@ def instance_factory(plan: Any, columns: Sequence[Expression], dialect: Dialect,
         return obj
 
     if not plan.children and not plan.annotations:
-        make = _plain_builder(tuple(plan.attnames))(plan.model, alias, new, ModelState)
+        make = _plain_builder(tuple(plan.attnames))(plan.model, alias, new)
         if not converters:
             return make  # nothing to convert: the driver's row is read as it is
         return lambda row: make(convert(row))
@@ -81,17 +81,19 @@ def _plain_builder(attnames: tuple[str, ...]) -> Callable[..., RowFactory]:
 
     The instance's ``__dict__`` is written as one dict display with each value read by
     position (``{'id': row[0], 'name': row[1], ...}``), about a third faster per row than
-    zip() into a dict. The source is made from repr() of the names, once per tuple of names.
-    Trailing columns the row may carry (the ordering columns of a DISTINCT) are not read.
+    zip() into a dict, and the database alias under ``_state`` (made into a ModelState when
+    first asked for; see StateDescriptor). The source is made from repr() of the names, once
+    per tuple of names. Trailing columns the row may carry (the ordering columns of a
+    DISTINCT) are not read.
     """
     builder = _plain_builders.get(attnames)
     if builder is None:
         items = ", ".join(f"{name!r}: row[{i}]" for i, name in enumerate(attnames))
         source = (
-            "def build(model, alias, new, ModelState):\n"
+            "def build(model, alias, new):\n"
             "    def make(row):\n"
             "        obj = new(model)\n"
-            f"        obj.__dict__ = {{{items}, '_state': ModelState(alias, False)}}\n"
+            f"        obj.__dict__ = {{{items}, '_state': alias}}\n"
             "        return obj\n"
             "    return make\n"
         )
