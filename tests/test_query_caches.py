@@ -70,20 +70,23 @@ def test_a_lookup_registered_after_use_is_seen():
     """Lookups are cached per field class; registering one empties the cache."""
     Author.objects.filter(name__exact="x").query  # noqa: B018 - fills the caches
 
-    class NotEqual(Lookup):
-        lookup_name = "ne_cache_test"
-
-        def as_sql(self, compiler):
-            lhs, lhs_params = self.process_lhs(compiler)
-            rhs, rhs_params = self.process_rhs(compiler)
-            return f"{lhs} <> {rhs}", [*lhs_params, *rhs_params]
-
-    models.CharField.register_lookup(NotEqual)
+    models.CharField.register_lookup(comparison_lookup("ne_cache_test", "<>"))
     try:
         sql, params = sql_of(Author.objects.filter(name__ne_cache_test="x"))
         assert '"author"."name" <> %s' in sql and params == ["x"]
     finally:
         unregister(models.CharField, "ne_cache_test")
+
+
+def comparison_lookup(name, operator):
+    """A lookup class rendering ``lhs <operator> rhs`` through its own as_sql()."""
+
+    def as_sql(self, compiler):
+        lhs, lhs_params = self.process_lhs(compiler)
+        rhs, rhs_params = self.process_rhs(compiler)
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+
+    return type(f"Lookup_{name}", (Lookup,), {"lookup_name": name, "as_sql": as_sql})
 
 
 def unregister(field_class, name):
@@ -97,15 +100,7 @@ def test_a_lookup_replacing_one_already_resolved_is_seen_at_once():
     lookup); registering another ``exact`` on the field's class replaces what they resolve to."""
     assert 'WHERE "author"."rating" = %s ' in sql_of(Author.objects.filter(rating=1))[0]
 
-    class NullSafeExact(Lookup):
-        lookup_name = "exact"
-
-        def as_sql(self, compiler):
-            lhs, lhs_params = self.process_lhs(compiler)
-            rhs, rhs_params = self.process_rhs(compiler)
-            return f"{lhs} IS NOT DISTINCT FROM {rhs}", [*lhs_params, *rhs_params]
-
-    models.IntegerField.register_lookup(NullSafeExact)
+    models.IntegerField.register_lookup(comparison_lookup("exact", "IS NOT DISTINCT FROM"))
     try:
         sql, params = sql_of(Author.objects.filter(rating=1))
         assert 'WHERE "author"."rating" IS NOT DISTINCT FROM %s ' in sql and params == [1]

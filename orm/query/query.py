@@ -185,14 +185,12 @@ class Query:
             node = self._build_q(q, negated=False, required=True)
         finally:
             self._reuse = None
-        if not node.contains_aggregate:
-            self.where.add(node)
-        elif node.connector == AND and not node.negated:
+        if node.connector == AND and not node.negated:
             # Conditions on aggregates filter groups (HAVING); the others filter rows.
             for child in node.children:
                 (self.having if child.contains_aggregate else self.where).add(child)
         else:
-            self.having.add(node)
+            (self.having if node.contains_aggregate else self.where).add(node)
 
     def _build_q(self, q: Q, negated: bool, required: bool) -> WhereNode:
         """``required``: every row of the result satisfies this node (an AND chain from the
