@@ -136,6 +136,20 @@ def test_resolved_filter_keywords_build_what_the_general_path_builds(build):
     assert sql_of(build()) == first
 
 
+def test_only_keywords_on_the_models_own_columns_are_remembered():
+    """Columns of the model's table (foreign keys included) with a lookup are remembered;
+    keywords that join another table, use a transform or name an alias are not."""
+    from orm.query import query as query_module
+
+    remembered = query_module._LOCAL_FILTERS
+    remembered.clear()
+    Book.objects.filter(pk=1, writer_id=2, pages__lt=3, editor=None)
+    Book.objects.filter(writer__name="W", tags__name="t")
+    Author.objects.filter(born__year=1900).alias(r=F("rating")).filter(r=1)
+    assert {key for model, key in remembered if model is Book} == {"pk", "writer_id", "pages__lt", "editor"}
+    assert {key for model, key in remembered if model is Author} == set()
+
+
 def test_excluding_a_nullable_column_keeps_null_rows_on_the_cached_path():
     """exclude(born=x) keeps authors whose born is NULL, on the first build and the later
     (cached) ones alike."""

@@ -600,8 +600,8 @@ _LOCAL_COLUMNS: dict[tuple[Any, str], Any] = {}
 
 
 def _remember_local_filter(model: Any, key: str, field: Any, rest: list[str]) -> None:
-    if not field.lookups_depend_on_class():
-        return
+    # Keyed by the field itself (through model and keyword), so fields whose lookups depend
+    # on the instance (a foreign key takes its target's) are remembered too.
     lookup_cls = field.get_lookup(rest[0] if rest else "exact")
     if lookup_cls is None:  # a transform (``born__year``): built the general way
         return
