@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._sync_guard import check_sync_allowed
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from backends import DatabaseConfig
 
 DEFAULT_DB_ALIAS = "default"
+
+
+def _no_loop() -> None:
+    """Stands for a dead weak reference: no event loop was asked yet."""
+    return None
 
 
 class Database(AsyncSQLMethods, SyncSQLMethods):
@@ -44,6 +49,7 @@ class Database(AsyncSQLMethods, SyncSQLMethods):
         self._async_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
+        self._last_async_pool: tuple[Callable[[], Any], Any] = (_no_loop, None)
         self._lock = threading.Lock()
 
     @property
@@ -79,9 +85,14 @@ class Database(AsyncSQLMethods, SyncSQLMethods):
 
     def async_pool(self) -> Any:
         loop = asyncio.get_running_loop()
+        # Every query asks: answer the loop asked last without the weak dictionary's lookup.
+        last_loop, last_pool = self._last_async_pool
+        if last_loop() is loop:
+            return last_pool
         pool = self._async_pools.get(loop)
         if pool is None:
             pool = self._async_pools[loop] = self.backend.create_async_pool()
+        self._last_async_pool = (weakref.ref(loop), pool)
         return pool
 
     def pool_status(self) -> dict[str, Any]:
@@ -106,6 +117,7 @@ class Database(AsyncSQLMethods, SyncSQLMethods):
 
     async def aclose(self) -> None:
         loop = asyncio.get_running_loop()
+        self._last_async_pool = (_no_loop, None)
         pool = self._async_pools.pop(loop, None)
         if pool is not None:
             await pool.close()

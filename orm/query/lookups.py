@@ -224,16 +224,22 @@ _COLUMN_SQL_SIZE = 4096
 _RENDERS_PLAINLY: dict[type, bool] = {}
 
 
-def _column_sql(lookup: Lookup, key: tuple[Any, ...], compiler: SQLCompiler) -> tuple[str, Any] | None:
-    cls = type(lookup)
+def renders_plainly(cls: type[Lookup]) -> bool:
+    """Whether the lookup class renders through Lookup's own methods: ``lhs <operator> %s``
+    with the prepared value as the one parameter, whatever the value."""
     plain = _RENDERS_PLAINLY.get(cls)
     if plain is None:
         plain = _RENDERS_PLAINLY[cls] = (
-            cls.render is Lookup.render
+            cls.as_sql is Lookup.as_sql
+            and cls.render is Lookup.render
             and cls.process_lhs is Lookup.process_lhs
             and cls.process_rhs is Lookup.process_rhs
         )
-    if not plain:
+    return plain
+
+
+def _column_sql(lookup: Lookup, key: tuple[Any, ...], compiler: SQLCompiler) -> tuple[str, Any] | None:
+    if not renders_plainly(type(lookup)):
         return None
     lhs_sql, lhs_params = lookup.process_lhs(compiler)
     if lhs_params:

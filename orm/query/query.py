@@ -599,6 +599,12 @@ lookup_dependent_caches.append(_LOCAL_FILTERS)
 _LOCAL_COLUMNS: dict[tuple[Any, str], Any] = {}
 
 
+def local_filter(model: Any, key: str) -> tuple[Any, type[Lookup]] | None:
+    """The field and lookup class of a filter keyword on the model's own table, once a
+    filter() has resolved it; None otherwise."""
+    return _LOCAL_FILTERS.get((model, key))
+
+
 def _remember_local_filter(model: Any, key: str, field: Any, rest: list[str]) -> None:
     # Keyed by the field itself (through model and keyword), so fields whose lookups depend
     # on the instance (a foreign key takes its target's) are remembered too.

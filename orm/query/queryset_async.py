@@ -12,6 +12,7 @@ from contextlib import aclosing
 from typing import Any
 
 from ..connection_async import aconnection
+from ..connections import get_database
 from ..deletion_async import adelete_queryset
 from ..exceptions import DatabaseError, IntegrityError, TransactionManagementError, name_model
 from ..model.saving import update_or_create_fields
@@ -19,7 +20,8 @@ from ..prefetch_async import aprefetch_related_objects
 from ..transaction.atomic import Atomic
 from ..transaction.state import current_async_transaction
 from .compiler import SQLCompiler, compile_insert
-from .queryset_base import MAX_GET_RESULTS, BaseQuerySet
+from .get_plans import planned_get
+from .queryset_base import BaseQuerySet
 from .writes import (
     aggregate_arguments,
     aggregate_result,
@@ -90,12 +92,15 @@ class AsyncQuerySetMethods(BaseQuerySet[Any]):
     async def aget(self, *args: Any, **kwargs: Any) -> Any:
         """The single object matching the conditions; DoesNotExist or
         MultipleObjectsReturned otherwise."""
-        clone = self.filter(*args, **kwargs) if (args or kwargs) else self._chain()
-        if not clone.query.is_sliced:
-            clone.query.set_limits(None, MAX_GET_RESULTS)
-            if not clone.query.select_for_update:
-                clone.query.order_by = ()
-                clone.query.default_ordering = False
+        if kwargs and not args and "_owned" in self.__dict__:
+            # Fresh from a default manager: the compiled statement of this shape is reused.
+            planned = planned_get(self, kwargs, get_database(self.db).async_dialect)
+            if planned is not None:
+                sql, params, make = planned
+                async with aconnection(self.db) as conn:
+                    rows = await conn.fetch_all(sql, params)
+                return get_result(self.model, [make(row) for row in rows], kwargs)
+        clone = self._narrowed_for_get(args, kwargs)
         return get_result(self.model, await clone._afetch_rows(), kwargs)
 
     async def acount(self) -> int:

@@ -35,6 +35,19 @@ class CompiledSelect:
         self.make = make
 
 
+class _BlankQuery:
+    """``QuerySet.query`` of a queryset made without one: the blank Query of its model, made
+    when first read. A get() by keywords on a manager reads none (its statement is planned),
+    so the Query it would have made is saved. Not a data descriptor: once made, the query is
+    an ordinary instance attribute, read at the cost of any other."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        query = instance.__dict__["query"] = Query(instance.model)
+        return query
+
+
 class BaseQuerySet(Generic[M]):
     """A lazy query: building methods return new querysets and never touch the database."""
 
@@ -42,9 +55,15 @@ class BaseQuerySet(Generic[M]):
     # _chain() builds on it instead of copying it.
     _owned: bool
 
+    if TYPE_CHECKING:
+        query: Query
+    else:
+        query = _BlankQuery()
+
     def __init__(self, model: type[M] | None = None, query: Query | None = None, using: str | None = None):
         self.model: Any = model
-        self.query = query if query is not None else Query(model)
+        if query is not None:
+            self.query = query
         self._db = using
         self._result_cache: list[Any] | None = None
         self._kind = "model"  # model, dict, tuple, flat or named
@@ -94,6 +113,17 @@ class BaseQuerySet(Generic[M]):
             return clone
         q = Q(*args, **kwargs)
         clone.query.add_q(~q if negate else q)
+        return clone
+
+    def _narrowed_for_get(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The queryset get() reads: filtered, at most MAX_GET_RESULTS rows, and unordered
+        unless it locks rows (the order rows are locked in matters)."""
+        clone = self.filter(*args, **kwargs) if (args or kwargs) else self._chain()
+        if not clone.query.is_sliced:
+            clone.query.set_limits(None, MAX_GET_RESULTS)
+            if not clone.query.select_for_update:
+                clone.query.order_by = ()
+                clone.query.default_ordering = False
         return clone
 
     def none(self) -> Any:

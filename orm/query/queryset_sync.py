@@ -11,6 +11,7 @@ from collections.abc import Iterator, Iterable, Sequence
 from contextlib import closing
 from typing import Any
 from ..connection_sync import connection
+from ..connections import get_database
 from ..deletion_sync import delete_queryset
 from ..exceptions import DatabaseError, IntegrityError, TransactionManagementError, name_model
 from ..model.saving import update_or_create_fields
@@ -18,7 +19,8 @@ from ..prefetch_sync import prefetch_related_objects
 from ..transaction.atomic import Atomic
 from ..transaction.state import current_sync_transaction
 from .compiler import SQLCompiler, compile_insert
-from .queryset_base import MAX_GET_RESULTS, BaseQuerySet
+from .get_plans import planned_get
+from .queryset_base import BaseQuerySet
 from .writes import aggregate_arguments, aggregate_result, bulk_insert_plan, bulk_update_plan, check_latest_args, empty_aggregate_result, get_result, in_bulk_plan, update_values
 
 class SyncQuerySetMethods(BaseQuerySet[Any]):
@@ -75,12 +77,14 @@ class SyncQuerySetMethods(BaseQuerySet[Any]):
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """The single object matching the conditions; DoesNotExist or
         MultipleObjectsReturned otherwise."""
-        clone = self.filter(*args, **kwargs) if args or kwargs else self._chain()
-        if not clone.query.is_sliced:
-            clone.query.set_limits(None, MAX_GET_RESULTS)
-            if not clone.query.select_for_update:
-                clone.query.order_by = ()
-                clone.query.default_ordering = False
+        if kwargs and (not args) and ('_owned' in self.__dict__):
+            planned = planned_get(self, kwargs, get_database(self.db).sync_dialect)
+            if planned is not None:
+                sql, params, make = planned
+                with connection(self.db) as conn:
+                    rows = conn.fetch_all(sql, params)
+                return get_result(self.model, [make(row) for row in rows], kwargs)
+        clone = self._narrowed_for_get(args, kwargs)
         return get_result(self.model, clone._fetch_rows(), kwargs)
 
     def count(self) -> int:
