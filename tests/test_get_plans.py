@@ -13,16 +13,7 @@ from orm import F, models
 from orm.fields import base as field_base
 from orm.query import get_plans
 from tests.models import Author
-
-
-async def make_authors(db):
-    rows = [
-        Author(name="Ada", email="ada@example.org", born=dt.date(1815, 12, 10), rating=5),
-        Author(name="Grace", email="grace@example.org", born=dt.date(1906, 12, 9), rating=4),
-        Author(name="Alan", email="alan@example.org", born=dt.date(1912, 6, 23), rating=5),
-        Author(name="Barbara", email="barbara@example.org", born=None, rating=2),
-    ]
-    return await db.on(Author.objects).bulk_create(rows)
+from tests.test_queryset_read import make_authors
 
 
 def planned_shapes(model):
