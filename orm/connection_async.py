@@ -13,8 +13,8 @@ from .transaction.state import current_async_transaction
 
 
 class aconnection:  # lower case: used like a function, `async with aconnection(alias)`
-    """``async with aconnection(alias) as conn``: the current transaction's connection, or one
-    borrowed from the pool until the block ends.
+    """``async with aconnection(alias) as conn`` (``with connection(alias)`` in sync code): the
+    current transaction's connection, or one borrowed from the pool until the block ends.
 
     A class rather than an ``@asynccontextmanager`` generator: every query enters one, and a
     plain object with two methods costs a fraction of a generator and its wrapper.

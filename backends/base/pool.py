@@ -139,11 +139,10 @@ class SimpleAsyncPool:
         # Slots (the right to hold a connection): free ones are counted; a released slot
         # goes straight to the oldest waiter, whose future it completes.
         self._free = size
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-        # When each waiter gives up, in the same order as _waiters (they share one timeout,
-        # so deadlines only grow along the line): one timer, at the oldest deadline, serves
-        # the whole line, instead of a timer per waiter pushed on the loop's heap.
-        self._deadlines: collections.deque[float] = collections.deque()
+        # (deadline, waiter) in the order they came. All share one timeout, so deadlines
+        # only grow along the line: one timer, at the oldest deadline, serves the whole line,
+        # instead of a timer per waiter pushed on the loop's heap.
+        self._waiters: collections.deque[tuple[float, asyncio.Future[None]]] = collections.deque()
         self._timer: asyncio.TimerHandle | None = None
         self._idle: list[Any] = []
         self._closed = False
@@ -178,8 +177,7 @@ class SimpleAsyncPool:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         deadline = loop.time() + self.timeout
-        self._waiters.append(waiter)
-        self._deadlines.append(deadline)
+        self._waiters.append((deadline, waiter))
         if self._timer is None:
             self._timer = loop.call_at(deadline, self._expire_waiters, loop)
         try:
@@ -196,24 +194,21 @@ class SimpleAsyncPool:
     def _expire_waiters(self, loop: asyncio.AbstractEventLoop) -> None:
         """Fail the waiters whose deadline has passed, then set the timer for the next one."""
         self._timer = None
-        waiters, deadlines = self._waiters, self._deadlines
+        waiters = self._waiters
         now = loop.time()
         while waiters:
-            if waiters[0].done():  # served, cancelled or timed out: no longer waiting
-                waiters.popleft()
-                deadlines.popleft()
-            elif deadlines[0] <= now:
-                deadlines.popleft()
-                waiters.popleft().set_exception(_TimedOut())
-            else:
-                self._timer = loop.call_at(deadlines[0], self._expire_waiters, loop)
-                return
+            deadline, waiter = waiters[0]
+            if not waiter.done():  # done: served, cancelled or timed out, no longer waiting
+                if deadline > now:
+                    self._timer = loop.call_at(deadline, self._expire_waiters, loop)
+                    return
+                waiter.set_exception(_TimedOut())
+            waiters.popleft()
 
     def _release_slot(self) -> None:
         waiters = self._waiters
         while waiters:
-            waiter = waiters.popleft()
-            self._deadlines.popleft()
+            _, waiter = waiters.popleft()
             if not waiter.done():  # done: timed out or cancelled, no longer waiting
                 waiter.set_result(None)
                 return

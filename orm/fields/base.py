@@ -55,12 +55,6 @@ class RegisterLookupMixin:
             _merged_lookups[cls] = merged
         return merged
 
-    @classmethod
-    def lookups_depend_on_class(cls) -> bool:
-        """Whether get_lookup() answers depend on the class alone (not on the instance), so
-        they may be cached per class."""
-        return getattr(cls.get_lookups, "__func__", None) is _CLASS_GET_LOOKUPS
-
     def get_lookup(self, name: str) -> type | None:
         key = (type(self), name, "lookup")
         try:
@@ -71,7 +65,7 @@ class RegisterLookupMixin:
 
         found = self.get_lookups().get(name)
         result = found if found is not None and issubclass(found, Lookup) else None
-        if self.lookups_depend_on_class():
+        if getattr(type(self).get_lookups, "__func__", None) is _CLASS_GET_LOOKUPS:
             _lookup_kinds[key] = result  # only where lookups depend on the class alone
         return result
 

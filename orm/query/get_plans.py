@@ -52,7 +52,7 @@ class GetPlan:
         params = []
         for name, column, lookup_cls, adapter in self.keywords:
             value = kwargs[name]
-            if value is None or hasattr(value, "resolve") or is_queryset(value):
+            if changes_sql(value):
                 return None
             rhs = lookup_cls(column, value).rhs  # prepared and checked as filter() does it
             if isinstance(rhs, Expression):
@@ -60,6 +60,12 @@ class GetPlan:
             params.append(rhs if adapter is None or rhs is None else adapter(rhs))
         params += self.tail
         return params
+
+
+def changes_sql(value: Any) -> bool:
+    """Whether a keyword's value makes filter() build other SQL than a plain parameter:
+    None (IS NULL), an expression, a queryset (a subquery)."""
+    return value is None or hasattr(value, "resolve") or is_queryset(value)
 
 
 # (model, keywords in call order, database alias, dialect) -> plan, or None for a shape that
@@ -96,7 +102,7 @@ def _make_plan(
     """The plan of this shape, made by the general path; ``(None, True)`` when the shape
     cannot have one, ``(None, False)`` when only these values were unfit to make it."""
     model = queryset.model
-    if any(value is None or hasattr(value, "resolve") or is_queryset(value) for value in kwargs.values()):
+    if any(changes_sql(value) for value in kwargs.values()):
         return None, False
     # A queryset of its own: the caller's fresh one stays untouched for the general path.
     prototype = type(queryset)(model=model, using=queryset._db)._narrowed_for_get((), kwargs)

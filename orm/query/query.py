@@ -65,9 +65,8 @@ class Query:
         # with fresh containers for what chained calls change in place.
         clone = object.__new__(type(self))
         attrs = self.__dict__.copy()
-        where, having = self.where, self.having
-        attrs["where"] = WhereNode(where.children[:], where.connector, where.negated)
-        attrs["having"] = WhereNode(having.children[:], having.connector, having.negated)
+        attrs["where"] = self.where.clone()
+        attrs["having"] = self.having.clone()
         attrs["annotations"] = self.annotations.copy()
         attrs["alias_map"] = self.alias_map.copy()
         attrs["_reuse"] = None
@@ -224,9 +223,7 @@ class Query:
                 field, lookup_cls = resolved
                 column = Col(self.alias, field)
                 lookup = lookup_cls(column, value)
-                if negated and field.null and not isinstance(lookup, IsNull):
-                    return WhereNode([lookup, IsNull(column, False)], AND)
-                return lookup
+                return _excluding(lookup, column, False) if negated else lookup
         parts = key.split(LOOKUP_SEP)
         if negated and parts[0] not in self.annotations and self._crosses_many(parts):
             return self._split_exclude(parts, value, key)
@@ -245,13 +242,7 @@ class Query:
                 join = self.alias_map[join_alias]
                 if join.join_type == LEFT_OUTER:
                     self.alias_map[join_alias] = Join(join.path, join.parent_alias, join_alias, INNER)
-        if negated and not isinstance(lookup, IsNull):
-            field = lhs.output_field
-            # NOT (col = x) is unknown, not true, where col is NULL (or its row missing from a
-            # LEFT JOIN); Django's exclude() keeps those rows, so say so explicitly.
-            if nullable or (field is not None and field.null):
-                return WhereNode([lookup, IsNull(lhs, False)], AND)
-        return lookup
+        return _excluding(lookup, lhs, nullable) if negated else lookup
 
     def _resolve_lhs(self, parts: list[str]) -> tuple[Expression, list[str]]:
         lhs, rest, _ = self._resolve_lhs_nullable(parts)
@@ -614,6 +605,17 @@ def _remember_local_filter(model: Any, key: str, field: Any, rest: list[str]) ->
     if len(_LOCAL_FILTERS) >= _LOCAL_FILTERS_SIZE:
         _LOCAL_FILTERS.clear()
     _LOCAL_FILTERS[model, key] = (field, lookup_cls)
+
+
+def _excluding(lookup: Lookup, lhs: Expression, nullable: bool) -> Any:
+    """The condition exclude() negates for ``lookup``. NOT (col = x) is unknown, not true,
+    where col is NULL (or its row is missing from a LEFT JOIN); Django's exclude() keeps
+    those rows, so say so explicitly."""
+    if not isinstance(lookup, IsNull):
+        field = lhs.output_field
+        if nullable or (field is not None and field.null):
+            return WhereNode([lookup, IsNull(lhs, False)], AND)
+    return lookup
 
 
 def _is_lookup_or_transform(field: Any, name: str) -> bool:
